@@ -20,6 +20,7 @@ class FileEntry:
     size: int
     mtime_ns: int
     kind: str  # format sniffed from content: "jpeg", "png", ...
+    inode: tuple[int, int] | None = None  # (st_dev, st_ino) when the file has hardlinks
 
 
 @dataclass(frozen=True)
@@ -127,3 +128,8 @@ class ScanResult:
     infos: tuple[PhotoInfo | None, ...] = ()
     vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
     identical: tuple[Group, ...] = ()
+    pairs: object = None  # grouping.Pairs searched down to some floor <= threshold
+
+    @property
+    def similar(self) -> tuple[Group, ...]:
+        return tuple(g for g in self.groups if g.tier == SIMILAR)

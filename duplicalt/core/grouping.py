@@ -1,0 +1,109 @@
+"""Near-duplicate grouping on L2-normalised vectors with FAISS.
+
+Neighbour pairs come from an exact inner-product (cosine) range search, done
+in blocks of queries so memory stays bounded. Groups are formed around centres
+so they never chain: every member is within the threshold of its group's
+centre photo, whatever links exist between other members.
+"""
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass
+
+import faiss
+import numpy as np
+
+BLOCK = 8192
+
+
+@dataclass(frozen=True, eq=False)
+class Pairs:
+    """Undirected neighbour pairs i < j with cosine similarity >= ``floor``."""
+
+    i: np.ndarray  # int64
+    j: np.ndarray  # int64
+    sim: np.ndarray  # float32
+    floor: float
+    n: int
+
+    def at(self, threshold: float) -> "Pairs":
+        if threshold < self.floor:
+            raise ValueError(f"pairs were searched down to {self.floor}, not {threshold}")
+        keep = self.sim >= threshold
+        return Pairs(self.i[keep], self.j[keep], self.sim[keep], threshold, self.n)
+
+
+def make_index(vectors: np.ndarray) -> faiss.Index:
+    index = faiss.IndexFlatIP(vectors.shape[1])
+    index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return index
+
+
+def neighbour_pairs(vectors: np.ndarray, floor: float, block: int = BLOCK) -> Pairs:
+    """All pairs with cosine >= floor (exact search, queried in blocks)."""
+    n = len(vectors)
+    if n < 2:
+        empty = np.zeros(0, np.int64)
+        return Pairs(empty, empty, np.zeros(0, np.float32), floor, n)
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    index = make_index(vectors)
+    parts_i, parts_j, parts_s = [], [], []
+    eps = 1e-6  # so a pair sitting exactly on the floor is not lost to rounding
+    for start in range(0, n, block):
+        query = vectors[start:start + block]
+        lims, dist, labels = index.range_search(query, floor - eps)
+        rows = np.repeat(np.arange(start, start + len(query)), np.diff(lims).astype(np.int64))
+        keep = (labels > rows) & (dist >= floor - eps)
+        parts_i.append(rows[keep])
+        parts_j.append(labels[keep])
+        parts_s.append(np.minimum(dist[keep], 1.0).astype(np.float32))
+    i, j, s = (np.concatenate(p) for p in (parts_i, parts_j, parts_s))
+    order = np.lexsort((j, i))
+    return Pairs(i[order], j[order], s[order], floor, n)
+
+
+def _adjacency(pairs: Pairs) -> dict[int, dict[int, float]]:
+    adj: dict[int, dict[int, float]] = {}
+    for a, b, s in zip(pairs.i.tolist(), pairs.j.tolist(), pairs.sim.tolist()):
+        adj.setdefault(a, {})[b] = s
+        adj.setdefault(b, {})[a] = s
+    return adj
+
+
+def centre_groups(pairs: Pairs) -> list[tuple[int, list[tuple[int, float]]]]:
+    """Greedy centre clustering: repeatedly take the photo with the most
+    unassigned neighbours (ties: higher summed similarity, then lower index) as a
+    centre and give it all its unassigned neighbours. Returns
+    [(centre, [(member, similarity_to_centre), ...])] with members by similarity
+    descending, groups ordered by size descending then centre index.
+
+    A lazy max-heap keeps this near O(E log E): a node's key only ever shrinks,
+    so a popped entry whose recomputed key is unchanged is the true maximum."""
+    adj = _adjacency(pairs)
+    assigned: set[int] = set()
+
+    def key(node: int) -> tuple[int, float, int]:
+        free = [s for m, s in adj[node].items() if m not in assigned]
+        return (-len(free), -round(sum(free), 6), node)
+
+    heap = [key(node) for node in adj]
+    heapq.heapify(heap)
+    groups = []
+    while heap:
+        stored = heapq.heappop(heap)
+        node = stored[2]
+        if node in assigned:
+            continue
+        current = key(node)
+        if current[0] == 0:
+            continue
+        if current != stored:
+            heapq.heappush(heap, current)
+            continue
+        members = sorted(((m, s) for m, s in adj[node].items() if m not in assigned),
+                         key=lambda ms: (-ms[1], ms[0]))
+        assigned.add(node)
+        assigned.update(m for m, _ in members)
+        groups.append((node, members))
+    groups.sort(key=lambda g: (-len(g[1]), g[0]))
+    return groups

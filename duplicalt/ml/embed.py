@@ -1,0 +1,108 @@
+"""Embedding photos: decode in worker threads while the encoder runs batches.
+
+``load()`` returns a ready embedder (model + preprocessing + device), like
+CLIP's ``load()``; it implements core.types.Embedder for the scan pipeline.
+"""
+from __future__ import annotations
+
+import os
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Iterator, Sequence
+
+import numpy as np
+import torch
+
+from duplicalt.core.imageio import UnreadableImage, load_photo
+from duplicalt.core.types import EmbedOutcome, PhotoInfo
+from duplicalt.ml.modelio import LoadedModel, load_model
+from duplicalt.ml.preprocess import Preprocess
+
+
+def choose_device(requested: str | None = "auto") -> torch.device:
+    """CUDA, else Apple MPS, else CPU; an explicit request is checked."""
+    req = (requested or "auto").lower()
+    if req == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    if req.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError("--device cuda was asked for, but no CUDA GPU is available")
+    if req == "mps" and not (getattr(torch.backends, "mps", None)
+                             and torch.backends.mps.is_available()):
+        raise ValueError("--device mps was asked for, but MPS is not available")
+    if req not in ("cpu", "mps") and not req.startswith("cuda"):
+        raise ValueError(f"unknown device {requested!r}: use auto, cpu, cuda or mps")
+    return torch.device(req)
+
+
+def decode(path: Path, pre: Preprocess) -> tuple[np.ndarray | None, PhotoInfo | None, str | None]:
+    """Decode + resize one photo (runs in a worker thread; Pillow drops the GIL)."""
+    try:
+        img, info = load_photo(path, target=pre.size)
+        return pre.to_array(img), info, None
+    except UnreadableImage as exc:
+        return None, None, str(exc)
+    except Exception as exc:  # a decoder bug must not stop the scan
+        return None, None, f"decoder error ({exc.__class__.__name__}: {exc})"
+
+
+class TorchEmbedder:
+    def __init__(self, loaded: LoadedModel, device: str | None = "auto",
+                 batch_size: int = 32, workers: int | None = None) -> None:
+        self.device = choose_device(device)
+        self.model = loaded.model.to(self.device).eval()
+        if self.device.type != "mps":
+            self.model = self.model.to(memory_format=torch.channels_last)
+        self.preprocess = loaded.preprocess
+        self.model_id = loaded.sha256
+        self.dim = self.model.embedding_dim
+        self.meta = loaded.meta
+        self.batch_size = batch_size
+        self.workers = workers or max(2, min(8, os.cpu_count() or 2))
+
+    @torch.inference_mode()
+    def embed_arrays(self, arrays: list[np.ndarray]) -> np.ndarray:
+        x = self.preprocess.batch(arrays).to(self.device, non_blocking=True)
+        if self.device.type == "cuda":
+            with torch.autocast("cuda", dtype=torch.float16):
+                out = self.model(x)
+        else:
+            out = self.model(x)
+        return out.float().cpu().numpy()
+
+    def embed(self, paths: Sequence[Path]) -> Iterator[list[EmbedOutcome]]:
+        """Yield outcomes batch by batch; decoding runs up to 3 batches ahead."""
+        pool = ThreadPoolExecutor(self.workers, thread_name_prefix="decode")
+        pending: deque[tuple[int, Future]] = deque()
+        nxt = 0
+        try:
+            for start in range(0, len(paths), self.batch_size):
+                stop = min(start + self.batch_size, len(paths))
+                while nxt < min(len(paths), stop + 3 * self.batch_size):
+                    pending.append((nxt, pool.submit(decode, paths[nxt], self.preprocess)))
+                    nxt += 1
+                batch = [pending.popleft() for _ in range(stop - start)]
+                yield self._run_batch([(i, f.result()) for i, f in batch])
+        finally:
+            for _, f in pending:
+                f.cancel()
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def _run_batch(self, decoded) -> list[EmbedOutcome]:
+        good = [(i, arr, info) for i, (arr, info, _) in decoded if arr is not None]
+        outs = [EmbedOutcome(i, error=err, info=info)
+                for i, (arr, info, err) in decoded if arr is None]
+        if good:
+            vecs = self.embed_arrays([arr for _, arr, _ in good])
+            outs += [EmbedOutcome(i, vector=v, info=info) for (i, _, info), v in zip(good, vecs)]
+        return sorted(outs, key=lambda o: o.index)
+
+
+def load(model: str | Path | None = None, device: str | None = "auto",
+         batch_size: int = 32, workers: int | None = None) -> TorchEmbedder:
+    """Load the installed (or given) model, ready to embed photos."""
+    return TorchEmbedder(load_model(model), device, batch_size, workers)
