@@ -22,11 +22,11 @@ _CHUNK = 500
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS embeddings (
-    path TEXT NOT NULL, model TEXT NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
+    path BLOB NOT NULL, model TEXT NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
     vector BLOB, width INTEGER, height INTEGER, format TEXT, taken TEXT, error TEXT,
     PRIMARY KEY (path, model));
 CREATE TABLE IF NOT EXISTS hashes (
-    path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, digest TEXT NOT NULL);
+    path BLOB PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, digest TEXT NOT NULL);
 """
 
 
@@ -39,8 +39,9 @@ def default_cache_path() -> Path:
     return Path(user_cache_dir("duplicalt", appauthor=False)) / "cache.sqlite"
 
 
-def _key(path: Path) -> str:
-    return os.fsencode(path).decode("utf-8", "surrogateescape")
+def _key(path: Path) -> bytes:
+    """Paths are stored as raw bytes: any file name, UTF-8 or not, round-trips."""
+    return os.fsencode(path)
 
 
 class Cache:
@@ -82,7 +83,7 @@ class Cache:
     def close(self) -> None:
         self._db.close()
 
-    def _rows(self, sql: str, keys: Sequence[str], *extra: str) -> Iterable[tuple]:
+    def _rows(self, sql: str, keys: Sequence[bytes], *extra: str) -> Iterable[tuple]:
         for i in range(0, len(keys), _CHUNK):
             chunk = keys[i:i + _CHUNK]
             marks = ",".join("?" * len(chunk))

@@ -88,7 +88,7 @@ def _to_rgb(img: Image.Image) -> Image.Image:
     if img.mode in ("I", "I;16", "I;16B", "I;16L", "F"):
         arr = np.asarray(img, dtype=np.float32)
         top = float(arr.max()) or 1.0
-        img = Image.fromarray((arr * (255.0 / top)).clip(0, 255).astype(np.uint8), "L")
+        img = Image.fromarray(np.rint(arr * (255.0 / top)).clip(0, 255).astype(np.uint8), "L")
     if img.mode == "P" and "transparency" in img.info:
         img = img.convert("RGBA")
     if img.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
@@ -119,7 +119,7 @@ def load_photo(path: Path, target: int | None = None,
         raise UnreadableImage("file vanished during the scan") from None
     except (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError) as exc:
         text = str(exc) or exc.__class__.__name__
-        if "truncated" in text:
+        if "truncated" in text.lower():
             raise UnreadableImage(f"truncated file ({text})") from exc
         raise UnreadableImage(f"corrupt or unsupported image ({text})") from exc
     except MemoryError as exc:
@@ -127,6 +127,8 @@ def load_photo(path: Path, target: int | None = None,
 
 
 def _load(path: Path, target: int | None, max_pixels: int) -> tuple[Image.Image, PhotoInfo]:
+    if path.stat().st_size == 0:
+        raise UnreadableImage("empty file (0 bytes)")
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         with Image.open(path) as img:

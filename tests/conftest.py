@@ -1,0 +1,33 @@
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path_factory, monkeypatch):
+    """Never touch the user's real cache from tests."""
+    monkeypatch.setenv("DUPLICALT_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory) -> Path:
+    """A small randomly initialised encoder written like a real model (sidecar + sha256)."""
+    import torch
+
+    from duplicalt.ml.encoder import ResNet18Encoder
+    from duplicalt.ml.modelio import save_model
+
+    torch.manual_seed(0)
+    model = ResNet18Encoder(width=8)
+    return save_model(model, tmp_path_factory.mktemp("model"), "tiny",
+                      {"input_size": 64, "default_threshold": 0.95})
+
+
+@pytest.fixture(scope="session")
+def tiny_embedder(tiny_model):
+    from duplicalt.ml.embed import load
+
+    return load(tiny_model, device="cpu", batch_size=8, workers=2)

@@ -1,0 +1,118 @@
+import zlib
+import struct
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from duplicalt.core.imageio import UnreadableImage, load_photo, sniff_file
+from tests.photos import make_photo, save
+
+
+def with_orientation(img: Image.Image, path, orientation: int):
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    exif.get_ifd(0x8769)[0x9003] = "2021:05:01 10:20:30"
+    img.save(path, exif=exif.tobytes(), quality=95)
+    return path
+
+
+def test_exif_orientation_is_applied(tmp_path):
+    img = Image.new("RGB", (80, 40), "white")
+    img.paste((255, 0, 0), (0, 0, 20, 40))  # red stripe on the left
+    # Orientation 6: the viewer must rotate 90 deg clockwise -> red ends up on top.
+    path = with_orientation(img, tmp_path / "o6.jpg", 6)
+    out, info = load_photo(path)
+    assert out.size == (40, 80) and (info.width, info.height) == (40, 80)
+    arr = np.asarray(out).astype(int)
+    assert arr[2, 20, 0] > 200 and arr[2, 20, 1] < 80  # top row is red
+    assert arr[-3, 20, 1] > 200  # bottom is white
+    assert info.taken == "2021-05-01 10:20:30"
+
+
+def test_all_orientations_upright(tmp_path):
+    ref = make_photo(3, (64, 48))
+    ops = {2: [Image.Transpose.FLIP_LEFT_RIGHT], 3: [Image.Transpose.ROTATE_180],
+           4: [Image.Transpose.FLIP_TOP_BOTTOM], 5: [Image.Transpose.TRANSPOSE],
+           6: [Image.Transpose.ROTATE_90], 7: [Image.Transpose.TRANSVERSE],
+           8: [Image.Transpose.ROTATE_270]}
+    for o, chain in ops.items():
+        stored = ref
+        for op in chain:  # stored pixels = inverse of what the tag asks the viewer to do
+            stored = stored.transpose(op)
+        out, _ = load_photo(with_orientation(stored, tmp_path / f"{o}.jpg", o))
+        diff = np.abs(np.asarray(out, float) - np.asarray(ref, float)).mean()
+        assert out.size == ref.size and diff < 12, (o, diff)
+
+
+def test_draft_decodes_jpeg_reduced(tmp_path):
+    path = save(make_photo(1, (1600, 1200)), tmp_path / "big.jpg", quality=90)
+    img, info = load_photo(path, target=112)
+    assert (info.width, info.height) == (1600, 1200)  # metadata is the real size
+    assert 112 <= min(img.size) and img.size[0] <= 1600 // 4  # decoded at 1/8 (200x150)
+    full, _ = load_photo(path)
+    assert full.size == (1600, 1200)
+
+
+@pytest.mark.parametrize("data,needle", [
+    (b"", "empty file"),
+    (b"hello, I am a text file\n", "recognised"),
+])
+def test_bad_bytes(tmp_path, data, needle):
+    path = tmp_path / "x.jpg"
+    path.write_bytes(data)
+    with pytest.raises(UnreadableImage, match=needle):
+        load_photo(path)
+
+
+def test_truncated_jpeg(tmp_path):
+    path = save(make_photo(2, (400, 300)), tmp_path / "t.jpg", quality=90)
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    with pytest.raises(UnreadableImage, match="truncated"):
+        load_photo(path, target=64)
+
+
+def tiny_huge_png(path, side: int):
+    """A valid PNG header for side x side pixels with a tiny compressed body."""
+    def chunk(tag, data):
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
+    raw = zlib.compress(b"\x00" * (side // 8 + 1) * 64, 9)  # far too little data: never decoded
+    ihdr = struct.pack(">IIBBBBB", side, side, 1, 0, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", raw) + chunk(b"IEND", b""))
+    return path
+
+
+def test_decompression_bomb_refused(tmp_path):
+    path = tiny_huge_png(tmp_path / "bomb.png", 20_000)
+    assert path.stat().st_size < 10_000
+    with pytest.raises(UnreadableImage, match="too large"):
+        load_photo(path)
+
+
+def test_alpha_on_white_and_16bit(tmp_path):
+    rgba = Image.new("RGBA", (10, 10), (0, 0, 0, 0))
+    out, _ = load_photo(save(rgba, tmp_path / "a.png"))
+    assert np.asarray(out).min() == 255
+    arr = (np.arange(100, dtype=np.uint16).reshape(10, 10) * 600)
+    out16, _ = load_photo(save(Image.fromarray(arr), tmp_path / "g16.png"))
+    assert out16.mode == "RGB" and np.asarray(out16).max() == 255
+
+
+def test_sniff_by_content_not_extension(tmp_path):
+    jpeg_named_png = save(make_photo(4), tmp_path / "really_jpeg.png", format="JPEG")
+    assert sniff_file(jpeg_named_png) == "jpeg"
+    for fmt, ext in [("PNG", "png"), ("GIF", "gif"), ("WEBP", "webp"), ("BMP", "bmp"),
+                     ("TIFF", "tif"), ("AVIF", "avif")]:
+        path = save(make_photo(5), tmp_path / f"p.{ext}", format=fmt)
+        assert sniff_file(path) == ext.replace("tif", "tiff"), fmt
+        load_photo(path)
+
+
+def test_heic_decodes(tmp_path):
+    pillow_heif = pytest.importorskip("pillow_heif")
+    heif = pillow_heif.from_pillow(make_photo(6))
+    path = tmp_path / "p.heic"
+    heif.save(str(path), quality=90)
+    assert sniff_file(path) == "heif"
+    img, info = load_photo(path)
+    assert img.size == (96, 72) and info.format.upper() == "HEIF"

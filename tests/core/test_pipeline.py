@@ -1,0 +1,100 @@
+import shutil
+import threading
+
+import numpy as np
+
+from duplicalt.core.cache import Cache
+from duplicalt.core.pipeline import regroup, scan
+from duplicalt.core.types import IDENTICAL, SIMILAR
+from tests.core.fake_embedder import PixelEmbedder
+from tests.photos import make_photo, save
+
+
+def library(tmp_path):
+    root = tmp_path / "photos"
+    a = make_photo(10, (320, 240))
+    save(a, root / "2020" / "a.jpg", quality=95)
+    save(a.resize((160, 120)), root / "2020" / "a_small.jpg", quality=80)
+    (root / "copies").mkdir()
+    shutil.copy(root / "2020" / "a.jpg", root / "copies" / "a_copy.jpg")
+    for k in range(5):
+        save(make_photo(100 + k, (320, 240)), root / "other" / f"o{k}.png")
+    (root / "broken.jpg").write_bytes((root / "2020" / "a.jpg").read_bytes()[:500])
+    (root / "zero.jpg").write_bytes(b"")
+    return root
+
+
+def test_scan_groups_identical_and_similar(tmp_path):
+    root = library(tmp_path)
+    emb = PixelEmbedder()
+    r = scan(root, emb, 0.97, cache=Cache(tmp_path / "c.sqlite"))
+    tiers = [(g.tier, sorted(m.entry.rel for m in g.members)) for g in r.groups]
+    assert (IDENTICAL, ["2020/a.jpg", "copies/a_copy.jpg"]) in tiers
+    assert (SIMILAR, ["2020/a.jpg", "2020/a_small.jpg"]) in tiers
+    assert len(tiers) == 2
+    bad = {u.path.name: u.reason for u in r.unreadable}
+    assert "truncated" in bad["broken.jpg"] and "empty" in bad["zero.jpg"]
+    assert r.stats.files == 9 and r.stats.identical_files == 1
+    assert emb.calls == 8  # the identical copy is not embedded again
+    g = next(g for g in r.groups if g.tier == SIMILAR)
+    assert g.members[1].info.width == 160 and g.pairs[0][2] > 0.97
+
+
+def test_second_scan_is_answered_by_cache(tmp_path):
+    root = library(tmp_path)
+    cache = Cache(tmp_path / "c.sqlite")
+    first = scan(root, PixelEmbedder(), 0.97, cache=cache)
+    again = PixelEmbedder()
+    second = scan(root, again, 0.97, cache=cache)
+    assert again.calls == 0 and second.stats.embedded == 0 and second.stats.cached == 8
+    assert [[m.entry.rel for m in g.members] for g in first.groups] == \
+        [[m.entry.rel for m in g.members] for g in second.groups]
+    assert np.array_equal(first.vectors, second.vectors)
+    save(make_photo(55), root / "other" / "o0.png")  # one file changed
+    third = PixelEmbedder()
+    scan(root, third, 0.97, cache=cache)
+    assert third.calls == 1
+
+
+def test_cancel_keeps_finished_batches(tmp_path):
+    root = library(tmp_path)
+    cache = Cache(tmp_path / "c.sqlite")
+    cancel = threading.Event()
+    emb = PixelEmbedder(batch_size=2)
+
+    def stop_after_first_batch(p):
+        if p.stage == "embed" and p.done >= 2:
+            cancel.set()
+
+    r = scan(root, emb, 0.97, cache=cache, progress=stop_after_first_batch, cancel=cancel)
+    assert r.stats.cancelled and emb.calls == 2
+    resumed = PixelEmbedder()
+    scan(root, resumed, 0.97, cache=cache)
+    assert resumed.calls == 6
+
+
+def test_regroup_without_reembedding(tmp_path):
+    root = library(tmp_path)
+    r = scan(root, PixelEmbedder(), 1.0, cache=Cache(None))
+    assert len(r.similar) == 0
+    lower = regroup(r, 0.97)
+    assert len(lower.similar) == 1 and lower.threshold == 0.97
+    back = regroup(lower, 1.0)  # filtered from the stored pairs
+    assert len(back.similar) == 0 and back.pairs is lower.pairs
+
+
+def test_progress_reports_rate_and_eta(tmp_path):
+    root = library(tmp_path)
+    seen = []
+    scan(root, PixelEmbedder(), 0.97, cache=Cache(None), progress=seen.append)
+    embeds = [p for p in seen if p.stage == "embed"]
+    assert embeds[-1].done == embeds[-1].total == 8
+    assert all(p.rate >= 0 for p in embeds) and embeds[-1].eta_s == 0
+
+
+def test_links_never_in_groups(tmp_path):
+    root = library(tmp_path)
+    (root / "alias.jpg").symlink_to(root / "2020" / "a.jpg")
+    r = scan(root, PixelEmbedder(), 0.97, cache=Cache(None))
+    assert [l.path.name for l in r.links] == ["alias.jpg"]
+    assert all(m.entry.path.name != "alias.jpg" for g in r.groups for m in g.members)
