@@ -205,6 +205,7 @@ def transfer(src: Path, dst: Path, tmp: Path, sha: str, sig: tuple[int, int],
     source is removed only once dst is durable, and only if its (size, mtime_ns)
     still equals ``sig``; on any error the partial target is removed.
     """
+    fault_point()
     makedirs_durable(dst.parent)
     how = "link" if not force_copy and _try_link(src, dst) else "copy"
     ours = how == "link"  # dst is this process's to remove on failure
