@@ -1,0 +1,79 @@
+"""Apply and undo through the core's safe file actions (run in a worker thread).
+
+Removed photos go into the backup folder with their paths relative to the
+scanned folder (or to the system trash, when chosen in settings); the journal
+in the backup folder is what undo restores from. Nothing is deleted.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from duplicalt.core.actions import Candidate, MoveReport, RestoreReport, move_to_backup, restore
+from duplicalt.core.backuproot import BackupRootError, check_backup_root
+from duplicalt.core.manifest import JournalError
+from duplicalt.core.recovery import RecoveryReport, recover
+from duplicalt.core.safeio import show
+from duplicalt.core.types import FileEntry
+from duplicalt.gui.facts import human_size
+
+USER_ERRORS = (BackupRootError, JournalError)  # shown as a dialog with their message
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What undo needs to know about an applied batch."""
+
+    backup: Path
+    batch: str
+    trash: bool
+    moved: tuple[Path, ...]
+
+
+def candidates(entries: Iterable[FileEntry]) -> list[Candidate]:
+    """Candidates carrying the size and mtime seen by the scan (changed files are refused)."""
+    return [Candidate(e.path, e.size, e.mtime_ns) for e in entries]
+
+
+def check_backup(root: Path, backup: Path) -> str | None:
+    """None if ``backup`` can take photos from ``root``, else the user-facing reason."""
+    try:
+        check_backup_root(root, backup)
+    except BackupRootError as exc:
+        return str(exc)
+    return None
+
+
+def apply(root: Path, backup: Path, entries: list[FileEntry], trash: bool) -> MoveReport:
+    return move_to_backup(candidates(entries), root, backup, trash=trash)
+
+
+def undo(applied: Applied) -> RestoreReport:
+    return restore(applied.backup, batch=applied.batch)
+
+
+def recover_at_start(backup: Path) -> RecoveryReport | None:
+    """Settle a batch interrupted by a crash (None if the folder is no backup yet)."""
+    if not (backup / ".duplicalt-backup").is_file():
+        return None
+    return recover(backup)
+
+
+def _problems(outcomes) -> list[str]:
+    return [f"{show(o.path)}: {o.reason}" for o in outcomes]
+
+
+def apply_summary(report: MoveReport, backup: Path, size: int) -> tuple[str, list[str]]:
+    n = len(report.moved)
+    where = "sent to the system trash" if report.trash else f"moved into {show(backup)}"
+    text = f"{n} photo{'s' if n != 1 else ''} ({human_size(size)}) {where}."
+    if not report.trash and n:
+        text += " Nothing was deleted; Ctrl+Z puts them back."
+    return text, _problems(report.skipped) + _problems(report.failed)
+
+
+def undo_summary(report: RestoreReport) -> tuple[str, list[str]]:
+    n = len(report.restored)
+    text = f"{n} photo{'s' if n != 1 else ''} put back where they were."
+    return text, _problems(report.skipped) + _problems(report.failed)

@@ -1,0 +1,137 @@
+"""The scan in a worker thread: model loading, the core pipeline, and the wide
+neighbour search that lets the threshold slider regroup without re-embedding.
+
+Progress is throttled here (at most ~20 updates a second) and handed to the GUI
+thread by the TaskRunner; nothing in this module touches a widget.
+"""
+from __future__ import annotations
+
+import inspect
+import threading
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Callable
+
+from duplicalt.core.cache import Cache, default_cache_path
+from duplicalt.core.pipeline import regroup, scan
+from duplicalt.core.types import Embedder, Progress, ScanResult
+from duplicalt.gui.tasks import TaskRunner
+
+GUI_BATCH = 8  # small batches: Cancel is honoured between batches, well within a second
+MIN_INTERVAL = 0.05  # seconds between progress updates sent to the window
+DEFAULT_THRESHOLD = 0.90  # when the model names none
+SLIDER_FLOOR = 0.70  # the slider's lowest similarity (lower still for a model calibrated low)
+
+
+def model_threshold(embedder: Embedder) -> float:
+    meta = getattr(embedder, "meta", None) or {}
+    try:
+        return float(meta.get("default_threshold", DEFAULT_THRESHOLD))
+    except (TypeError, ValueError):
+        return DEFAULT_THRESHOLD
+
+
+def floor_for(threshold: float) -> float:
+    return round(min(SLIDER_FLOOR, threshold - 0.10), 3)
+
+
+def load_default_embedder(model: str | None = None) -> Embedder:
+    """The installed model (raises duplicalt.ml.modelio.ModelError when there is none)."""
+    from duplicalt.ml.embed import load
+
+    return load(model or None, device="auto", batch_size=GUI_BATCH)
+
+
+class Throttle:
+    """Pass progress on at most every MIN_INTERVAL s, but always a stage's first and last."""
+
+    def __init__(self, send: Callable[[Progress], None]) -> None:
+        self.send = send
+        self.last = 0.0
+        self.stage = ""
+
+    def __call__(self, p: Progress) -> None:
+        now = time.monotonic()
+        edge = p.stage != self.stage or (p.total and p.done >= p.total)
+        if edge or now - self.last >= MIN_INTERVAL:
+            self.stage, self.last = p.stage, now
+            self.send(p)
+
+
+@dataclass
+class ScanRequest:
+    folder: Path
+    threshold: float | None  # None: the model's calibrated threshold
+    exclude: tuple[Path, ...] = ()
+    cache_path: Path | None = None
+
+
+@dataclass(frozen=True)
+class ScanOutcome:
+    result: ScanResult  # grouped at ``threshold``; pairs searched down to ``floor``
+    threshold: float
+    floor: float
+    model_threshold: float
+
+
+class ScanJob:
+    """One scan. ``cancel()`` stops it after the current batch (the cache keeps the work)."""
+
+    def __init__(self, runner: TaskRunner, get_embedder: Callable[[], Embedder]) -> None:
+        self.runner = runner
+        self.get_embedder = get_embedder
+        self.cancel_event = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def start(self, req: ScanRequest, on_progress: Callable[[Progress], None],
+              on_done: Callable[[ScanOutcome], None],
+              on_error: Callable[[BaseException], None]) -> None:
+        def send(p: Progress) -> None:
+            self.runner.run_on_main(lambda: on_progress(p))
+
+        self.thread = self.runner.run(lambda: self._work(req, Throttle(send)), on_done, on_error,
+                                      name="duplicalt-scan")
+
+    def cancel(self) -> None:
+        self.cancel_event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self.cancel_event.is_set()
+
+    def _work(self, req: ScanRequest, progress: Throttle) -> ScanOutcome:
+        progress(Progress("model", 0, 0, message="Loading the model"))
+        embedder = self.get_embedder()
+        default = model_threshold(embedder)
+        threshold = req.threshold or default
+        floor = min(floor_for(default), floor_for(threshold))
+        cache = Cache(req.cache_path or default_cache_path())
+        try:
+            result = scan(req.folder, embedder, threshold, cache=cache, progress=progress,
+                          cancel=self.cancel_event, exclude=req.exclude)
+            result = widen(result, floor, cache)
+        finally:
+            cache.close()
+        return ScanOutcome(result, threshold, floor, default)
+
+
+def _regroup(result: ScanResult, threshold: float, cache: Cache | None) -> ScanResult:
+    if "cache" in inspect.signature(regroup).parameters:  # a verifier checks new pairs
+        return regroup(result, threshold, cache=cache)
+    return regroup(result, threshold)
+
+
+def widen(result: ScanResult, floor: float, cache: Cache | None = None) -> ScanResult:
+    """Search neighbour pairs down to ``floor`` once (the core's regroup, so a
+    verifier is honoured), keeping the groups at the scan's threshold: every slider
+    position at or above ``floor`` then regroups by filtering, with no re-embedding."""
+    pairs = result.pairs
+    if len(result.vectors) < 2 or (pairs is not None and pairs.floor <= floor):
+        return result
+    return replace(result, pairs=_regroup(result, floor, cache).pairs)
+
+
+def regroup_at(result: ScanResult, threshold: float) -> ScanResult:
+    """The finished scan grouped at another threshold (run in a worker)."""
+    return _regroup(result, threshold, None)
