@@ -126,7 +126,8 @@ def _print_list(backup: str) -> int:
         state = "" if b.complete else " (interrupted: recovered at the next apply/restore)"
         print(f"Batch {b.id}  {b.started}  {b.mode} from {show(b.root)}{state}")
         for e in b.entries:
-            print(f"  [{e.state}] {show(e.rel or e.original)}" + (f"  ({e.note})" if e.note else ""))
+            note = f"  ({e.note})" if e.note else ""
+            print(f"  [{e.state}] {show(e.rel or e.original)}{note}")
     return OK
 
 

@@ -111,7 +111,8 @@ def check(root: Path, backups: list[Path], shas: dict[str, str], exact: bool) ->
 
 def run_child(op: str, root: Path, backup: Path, copy: bool, delay: float | None) -> tuple:
     """(killed, seconds). delay None: let it finish."""
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
+    env = dict(os.environ,
+               PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
     env.pop("DUPLICALT_FAULT_AT", None)
     start = time.monotonic()
     proc = subprocess.Popen([sys.executable, "-c", CHILD, op, str(root), str(backup),
@@ -145,7 +146,8 @@ class Tally:
                   if not p.name.startswith(mf.PART_PREFIX)}
         self.c["photos in both places at a kill"] += len(in_place & stored)
         self.c["temporary copies found at a kill"] += sum(
-            1 for b in backups + [root] for p in files_under(b) if p.name.startswith(mf.PART_PREFIX))
+            1 for b in backups + [root] for p in files_under(b)
+            if p.name.startswith(mf.PART_PREFIX))
         self.bad.update(check(root, backups, shas, exact=False))
 
     def recovered(self, backup: Path, root: Path, backups: list[Path], shas: dict) -> None:
@@ -210,21 +212,7 @@ def main(argv=None) -> int:
         shas = make_photos(root, args.photos, rng)
         est: dict = {"per_phase": args.per_phase}
         calibrate(root, same, est)
-        t = Tally()
-        kills = lambda: args.kills - sum(v for k, v in t.c.items() if k.startswith("kills"))
-        rounds = 0
-        while kills() > 0:
-            mode = modes[rounds % len(modes)]
-            phase("move", mode, root, backups, shas, t, rng, est, kills)
-            phase("restore", mode, root, backups, shas, t, rng, est, kills)
-            rounds += 1
-            t.c[f"rounds: {mode[0]}"] += 1
-        for b in backups:
-            if mf.is_backup_root(b):
-                t.recovered(b, root, backups, shas)
-                restore(b)
-        t.bad["not back in place at the end"] = sum(
-            1 for rel, s in shas.items() if not (root / rel).is_file() or sha(root / rel) != s)
+        t = run_rounds(args.kills, modes, root, backups, shas, rng, est)
         report(args, work, other_fs, shas, est, t, time.monotonic() - started)
         return 0 if not +t.bad else 1
     finally:
@@ -232,6 +220,26 @@ def main(argv=None) -> int:
             shutil.rmtree(work, ignore_errors=True)
             if other_fs:
                 shutil.rmtree(other_fs, ignore_errors=True)
+
+
+def run_rounds(target: int, modes, root, backups, shas, rng, est) -> Tally:
+    """Move-all / restore-all rounds, cycling the modes, until ``target`` kills."""
+    t = Tally()
+    kills = lambda: target - sum(v for k, v in t.c.items() if k.startswith("kills"))  # noqa: E731
+    rounds = 0
+    while kills() > 0:
+        mode = modes[rounds % len(modes)]
+        phase("move", mode, root, backups, shas, t, rng, est, kills)
+        phase("restore", mode, root, backups, shas, t, rng, est, kills)
+        rounds += 1
+        t.c[f"rounds: {mode[0]}"] += 1
+    for b in backups:  # the end: everything settled and put back
+        if mf.is_backup_root(b):
+            t.recovered(b, root, backups, shas)
+            restore(b)
+    t.bad["not back in place at the end"] = sum(
+        1 for rel, s in shas.items() if not (root / rel).is_file() or sha(root / rel) != s)
+    return t
 
 
 def report(args, work, other_fs, shas, est, t: Tally, seconds: float) -> None:

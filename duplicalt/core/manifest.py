@@ -131,11 +131,12 @@ class Journal:
     def _open(self) -> None:
         path = self.root / JOURNAL_NAME
         existed = os.path.lexists(path)
-        self._fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         if not existed:
             fsync_dir(self.root)
-        size = os.fstat(self._fd).st_size
-        self._torn = size > 0 and os.pread(self._fd, 1, size - 1) != b"\n"
+        with open(path, "rb") as f:  # a torn last line (crash mid-write) needs a newline
+            size = f.seek(0, os.SEEK_END)
+            self._torn = size > 0 and f.seek(size - 1) >= 0 and f.read(1) != b"\n"
 
     def append(self, record: dict) -> None:
         """Append one record and fsync it; raises OSError (e.g. disk full)."""

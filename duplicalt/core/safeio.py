@@ -135,6 +135,14 @@ def makedirs_durable(path: Path) -> None:
     fsync_dir(path.parent)
 
 
+def hardlink(src: Path, dst: Path) -> None:
+    """os.link that links a symlink itself rather than its target (where supported)."""
+    if os.link in os.supports_follow_symlinks:
+        os.link(src, dst, follow_symlinks=False)
+    else:  # pragma: no cover - Windows: sources are checked not to be links before
+        os.link(src, dst)
+
+
 def write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
@@ -171,7 +179,7 @@ def copy_verified(src: Path, tmp: Path, sha: str) -> None:
 def publish_copy(tmp: Path, dst: Path) -> None:
     """Give the verified copy tmp its final name dst without overwriting anything."""
     try:
-        os.link(tmp, dst, follow_symlinks=False)
+        hardlink(tmp, dst)
     except FileExistsError:
         raise
     except OSError as exc:
@@ -186,7 +194,7 @@ def publish_copy(tmp: Path, dst: Path) -> None:
 
 def _try_link(src: Path, dst: Path) -> bool:
     try:
-        os.link(src, dst, follow_symlinks=False)
+        hardlink(src, dst)
         return True
     except FileExistsError:
         raise

@@ -14,7 +14,7 @@ import pytest
 from duplicalt.core import manifest as mf
 from duplicalt.core import safeio
 from duplicalt.core.actions import Candidate, move_to_backup, restore
-from duplicalt.core.backuproot import BackupRootError, prepare_backup_root
+from duplicalt.core.backuproot import BackupRootError
 from tests.core.actions_support import file_shas, make_files, sha, tmpfs
 
 
@@ -31,8 +31,9 @@ def bomb_png(width: int = 20000, height: int = 20000) -> bytes:
     row = b"\x00" + b"\x00" * width  # one grey row, repeated by the compressor
     comp = zlib.compressobj(9)
     data = b"".join(comp.compress(row) for _ in range(200)) + comp.flush()
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
-            + chunk(b"IDAT", data) + chunk(b"IEND", b""))
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data)
+            + chunk(b"IEND", b""))
 
 
 def test_odd_contents_move_and_restore_bit_identical(tmp_path):
