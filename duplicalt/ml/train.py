@@ -114,6 +114,28 @@ class Trainer:
         self.total = args.steps or max(1, round((args.epochs or 1.0) * self.per_epoch))
         self.val = self._val_pairs(images[val_idx]) if len(val_idx) >= 2 else None
         self.step = 0
+        self.fitted = False
+        self.sec_per_step: float | None = None
+
+    def fit_to_deadline(self, deadline: float | None, sec_per_step: float,
+                        reserve: float = 150.0) -> dict | None:
+        """Re-size the cosine schedule so it ends before the deadline on a shared CPU.
+
+        Uses a smoothed seconds-per-step with a 10 % margin; never beyond --steps
+        (or --epochs), never before the next step. Returns a log record on change.
+        """
+        if deadline is None or sec_per_step <= 0:
+            return None
+        ema = self.sec_per_step
+        self.sec_per_step = sec_per_step if ema is None else 0.7 * ema + 0.3 * sec_per_step
+        cap = self.args.steps or max(1, round((self.args.epochs or 1.0) * self.per_epoch))
+        left = max(0.0, deadline - time.time() - reserve)
+        fit = min(cap, max(self.step + 1, self.step + int(left / (1.1 * self.sec_per_step))))
+        if abs(fit - self.total) <= 0.02 * self.total or (fit > self.total and self.step > 0.9 * self.total):
+            return None
+        old, self.total, self.fitted = self.total, fit, True
+        return {"event": "schedule_fitted", "step": self.step, "old_total": old, "total": fit,
+                "sec_per_step": round(self.sec_per_step, 2)}
 
     def _val_pairs(self, photos: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         g = torch.Generator().manual_seed(self.args.seed + 99991)
@@ -169,7 +191,8 @@ class Trainer:
     def state(self) -> dict:
         return {"model": self.model.state_dict(), "head": self.head.state_dict(),
                 "opt": self.opt.state_dict(), "scaler": self.scaler.state_dict(),
-                "step": self.step, "total": self.total, "args": _jsonable(vars(self.args))}
+                "step": self.step, "total": self.total, "fitted": self.fitted,
+                "args": _jsonable(vars(self.args))}
 
     def load_state(self, state: dict) -> None:
         self.model.load_state_dict(state["model"])
@@ -177,6 +200,9 @@ class Trainer:
         self.opt.load_state_dict(state["opt"])
         self.scaler.load_state_dict(state["scaler"])
         self.step = int(state["step"])
+        self.fitted = bool(state.get("fitted"))
+        if self.fitted:  # a deadline had re-sized the schedule: keep its length
+            self.total = int(state["total"])
 
     def save(self, path: Path) -> None:
         tmp = path.with_suffix(".tmp")
@@ -209,23 +235,26 @@ def run_loop(tr: Trainer, log: JsonLog, deadline: float | None) -> dict:
     try:
         while tr.step < tr.total:
             s = tr.step
-            item = pending.pop(s)
+            item = pending.pop(s, None) or fetch(s)
             v1, v2 = item.result() if pool else item
             if s + len(pending) + 1 < tr.total:
                 pending[s + len(pending) + 1] = fetch(s + len(pending) + 1)
             losses.append(tr.train_step(v1, v2))
             seen += v1.shape[0]
-            end = (tr.step == tr.total or tr.step == a.stop_at_step
+            end = (tr.step >= tr.total or tr.step == a.stop_at_step
                    or bool(deadline and time.time() > deadline))
             epoch_end = tr.step % tr.per_epoch == 0
             if tr.step % a.log_every == 0 or end or epoch_end or tr.step % a.val_every == 0:
                 rate = seen / max(1e-9, time.time() - t0)
+                fitted = tr.fit_to_deadline(deadline, a.batch_size / max(rate, 1e-9))
                 last = {"step": tr.step, "epoch": round(tr.step / tr.per_epoch, 3),
                         "loss": round(sum(losses) / len(losses), 4), "lr": tr.opt.param_groups[0]["lr"],
                         "images_per_s": round(rate, 1), "views_per_s": round(2 * rate, 1)}
                 if end or epoch_end or tr.step % a.val_every == 0:
                     last.update(tr.validate())
                 log(last)
+                if fitted:
+                    log(fitted)
                 t0, seen, losses = time.time(), 0, []
             if tr.step % a.ckpt_every == 0 or end:
                 tr.save(a.out / "checkpoint.pt")

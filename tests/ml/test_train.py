@@ -85,3 +85,15 @@ def test_export_writes_model(tmp_path):
 def test_lr_schedule_warms_up_then_decays():
     lrs = [train.lr_at(s, 100, 1.0, 0.1) for s in range(100)]
     assert lrs[0] < lrs[9] <= 1.0 and lrs[50] < lrs[10] and lrs[-1] < 0.05
+
+
+def test_schedule_fits_a_deadline(tmp_path):
+    import time
+    args = make_args(tmp_path, steps=1000)
+    tr = train.Trainer(args, load_images(args.data, args.cache_size), log=lambda r: None)
+    tr.step = 10
+    rec = tr.fit_to_deadline(time.time() + 150 + 100, sec_per_step=1.0)
+    assert rec and 90 <= tr.total <= 100 and tr.fitted
+    assert tr.fit_to_deadline(None, 1.0) is None
+    tr.fit_to_deadline(time.time() + 1e6, sec_per_step=1.0)
+    assert tr.total == 1000  # never beyond --steps
