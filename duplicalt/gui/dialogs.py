@@ -31,8 +31,8 @@ def apply_text(count: int, size: int, root: Path, backup: Path, mode: str) -> st
         return (f"<p><b>Send {photos} to the system trash?</b></p>"
                 f"<p>From <code>{_esc(root)}</code>. You can get them back from the trash.</p>")
     return (f"<p><b>Move {photos} into the backup folder?</b></p>"
-            f"<table cellspacing='6'><tr><td>from</td><td><code>{_esc(root)}</code></td></tr>"
-            f"<tr><td>to</td><td><code>{_esc(backup)}</code></td></tr></table>"
+            f"<table cellspacing='6'><tr><td>from</td><td><nobr>{_esc(root)}</nobr></td></tr>"
+            f"<tr><td>to</td><td><nobr>{_esc(backup)}</nobr></td></tr></table>"
             "<p>Their folders inside the scanned folder are recreated there. Nothing is "
             "deleted; Ctrl+Z (or <i>Edit → Undo</i>) puts them back.</p>")
 
@@ -45,7 +45,10 @@ def confirm_apply(parent: QWidget, count: int, size: int, root: Path, backup: Pa
     box.setTextFormat(Qt.RichText)
     verb = "Send to trash" if mode == TRASH else f"Move {count} photo{'s' if count != 1 else ''}"
     ok = box.addButton(verb, QMessageBox.AcceptRole)
-    box.addButton(QMessageBox.Cancel)
+    ok.setObjectName("primary")
+    ok.style().unpolish(ok)  # the name is set after the button was first styled
+    ok.style().polish(ok)
+    box.addButton("Cancel", QMessageBox.RejectRole)
     box.setDefaultButton(ok)
     box.exec()
     return box.clickedButton() is ok

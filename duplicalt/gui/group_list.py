@@ -13,21 +13,23 @@ from duplicalt.gui.facts import human_size
 from duplicalt.gui.thumbs import ImageLoader
 
 THUMB = 44  # logical pixels
-COLUMNS = ("Group", "Photos", "Kind", "Similarity", "Size", "Marked")
+COLUMNS = ("Group", "Photos", "Similarity", "Size", "Marked")
+MARKED = 4
 
 
 def _sort_key(column: int, gid: int, g: Group):
     return {
-        0: gid, 1: len(g.members), 2: g.tier, 3: g.best_similarity,
-        4: sum(m.entry.size for m in g.members),
+        0: gid, 1: (len(g.members), g.tier), 2: g.best_similarity,
+        3: sum(m.entry.size for m in g.members),
     }.get(column, gid)
 
 
 class GroupModel(QAbstractTableModel):
-    def __init__(self, loader: ImageLoader, decisions: Decisions, thumb_px: int,
+    def __init__(self, loader: ImageLoader, decisions: Decisions, dpr: float,
                  parent=None) -> None:
         super().__init__(parent)
-        self.loader, self.decisions, self.thumb_px = loader, decisions, thumb_px
+        self.loader, self.decisions, self.dpr = loader, decisions, dpr
+        self.thumb_px = int(round(THUMB * dpr))
         self.rows: list[tuple[int, Group]] = []
         self._pixmaps: dict[str, QPixmap] = {}
         self._sort = (0, Qt.AscendingOrder)
@@ -57,9 +59,9 @@ class GroupModel(QAbstractTableModel):
             return self._text(col, gid, g)
         if role == Qt.DecorationRole and col == 0:
             return self._thumb(g)
-        if role == Qt.TextAlignmentRole and col in (1, 3, 4):
+        if role == Qt.TextAlignmentRole and col in (2, 3):
             return int(Qt.AlignRight | Qt.AlignVCenter)
-        if role == Qt.ForegroundRole and col == 5:
+        if role == Qt.ForegroundRole and col == MARKED:
             kept, removed = self.decisions.counts(g)
             return QColor(theme.KEEP if kept + removed == len(g.members) else theme.MUTED)
         if role == Qt.ToolTipRole:
@@ -70,18 +72,15 @@ class GroupModel(QAbstractTableModel):
         if col == 0:
             return f"{gid}"
         if col == 1:
-            return str(len(g.members))
+            return f"{len(g.members)} {'identical' if g.tier == 'identical' else 'similar'}"
         if col == 2:
-            return "identical" if g.tier == "identical" else "similar"
-        if col == 3:
             return f"{g.best_similarity:.3f}"
-        if col == 4:
+        if col == 3:
             return human_size(sum(m.entry.size for m in g.members))
         kept, removed = self.decisions.counts(g)
-        if not kept and not removed:
-            return "—"
-        return " · ".join(t for t in (f"{kept} keep" if kept else "",
-                                      f"{removed} remove" if removed else "") if t)
+        if kept + removed == len(g.members):
+            return f"✓ −{removed}" if removed else "✓"
+        return f"{kept + removed}/{len(g.members)}" if kept or removed else ""
 
     def _thumb(self, g: Group):
         key = str(g.centre.entry.path)
@@ -91,6 +90,7 @@ class GroupModel(QAbstractTableModel):
             if image is None:
                 return None
             pm = QPixmap.fromImage(image)
+            pm.setDevicePixelRatio(self.dpr)
             self._pixmaps[key] = pm
         return pm
 
@@ -104,7 +104,8 @@ class GroupModel(QAbstractTableModel):
 
     def marks_changed(self) -> None:
         if self.rows:
-            self.dataChanged.emit(self.index(0, 5), self.index(len(self.rows) - 1, 5))
+            last = len(self.rows) - 1
+            self.dataChanged.emit(self.index(0, MARKED), self.index(last, MARKED))
 
     def sort(self, column: int, order=Qt.AscendingOrder) -> None:
         self.layoutAboutToBeChanged.emit()
@@ -140,10 +141,15 @@ class GroupTable(QTableView):
         self.verticalHeader().setDefaultSectionSize(THUMB + 8)
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.Interactive)
-        header.setStretchLastSection(True)
-        em = self.fontMetrics().horizontalAdvance("M")
-        for col, width in enumerate((THUMB // em + 5, 5, 6, 6, 6)):
-            self.setColumnWidth(col, max(width * em, header.sectionSizeHint(col)))
+        header.setSectionResizeMode(1, QHeaderView.Stretch)
+        header.setMinimumSectionSize(self.fontMetrics().horizontalAdvance("M") * 3)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        fm = self.fontMetrics()
+        samples = ("0000", "12 identical", "Similarity", "999.9 KB", "Marked")
+        for col, text in enumerate(samples):
+            extra = THUMB + 8 if col == 0 else 0
+            width = max(fm.horizontalAdvance(text) + 16 + extra, header.sectionSizeHint(col))
+            self.setColumnWidth(col, width)
         self.selectionModel().currentRowChanged.connect(self._row_changed)
 
     def _row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QSplitter, QSta
 from duplicalt.core.types import Embedder, Group, Progress, ScanResult
 from duplicalt.gui import dialogs
 from duplicalt.gui.decisions import Decisions
-from duplicalt.gui.group_list import THUMB, GroupModel, GroupTable
+from duplicalt.gui.group_list import GroupModel, GroupTable
 from duplicalt.gui.review import ReviewPanel
 from duplicalt.gui.review_actions import ReviewActions
 from duplicalt.gui.scan_worker import (ScanJob, ScanOutcome, ScanRequest, load_default_embedder,
@@ -97,8 +97,7 @@ class MainWindow(ReviewActions, QMainWindow):
         self._set_page(START)
 
     def _results_page(self) -> QWidget:
-        thumb_px = int(THUMB * self.devicePixelRatioF())
-        self.group_model = GroupModel(self.loader, self.decisions, thumb_px, self)
+        self.group_model = GroupModel(self.loader, self.decisions, self.devicePixelRatioF(), self)
         self.table = GroupTable(self.group_model, self)
         self.table.groupChosen.connect(self._show_group)
         self.problems = ProblemsPanel(self)
@@ -114,7 +113,7 @@ class MainWindow(ReviewActions, QMainWindow):
         split.addWidget(self.review)
         split.setStretchFactor(1, 1)
         em = self.fontMetrics().horizontalAdvance("M")
-        split.setSizes([em * 34, em * 80])
+        split.setSizes([em * 44, em * 80])
         page = QWidget(self)
         box = QVBoxLayout(page)
         box.setContentsMargins(12, 4, 12, 8)
@@ -152,7 +151,7 @@ class MainWindow(ReviewActions, QMainWindow):
 
     def _set_page(self, page: int) -> None:
         self.stack.setCurrentIndex(page)
-        self.top.slider.setEnabled(page == RESULTS and self.base is not None)
+        self.top.show_threshold(page == RESULTS and self.base is not None)
         self._update_counts()
 
     # -- choosing and scanning ---------------------------------------------------
@@ -177,6 +176,7 @@ class MainWindow(ReviewActions, QMainWindow):
         self.folder, self.settings.folder = folder, folder
         self.backup = self.settings.backup_for(folder)
         self.top.set_folder(folder)
+        self.setWindowTitle(f"{folder.name} – DuplicAlt")
         self.gone.clear()
         self.scan_page.start(folder)
         self._set_page(SCANNING)

@@ -74,7 +74,7 @@ class PhotoCanvas(QWidget):
     # -- painting ----------------------------------------------------------------
     def paintEvent(self, event) -> None:
         p = QPainter(self)
-        p.fillRect(self.rect(), QColor(theme.BG))
+        p.fillRect(self.rect(), QColor(theme.PANEL))
         if self._pixmap is None:
             p.setPen(QColor(theme.MUTED))
             p.drawText(self.rect(), Qt.AlignCenter | Qt.TextWordWrap, self._text or "Loading…")

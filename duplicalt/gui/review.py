@@ -60,7 +60,7 @@ class ReviewPanel(QWidget):
         strip.setFlow(QListWidget.LeftToRight)
         strip.setWrapping(False)
         strip.setIconSize(QSize(STRIP, STRIP))
-        strip.setFixedHeight(STRIP + self.fontMetrics().height() * 2 + 24)
+        strip.setFixedHeight(STRIP + self.fontMetrics().height() + 30)
         strip.setHorizontalScrollBarPolicy(Qt.ScrollBarAsNeeded)
         strip.setFocusPolicy(Qt.NoFocus)
         strip.itemClicked.connect(lambda item: self.show_right(strip.row(item)))
@@ -110,11 +110,13 @@ class ReviewPanel(QWidget):
         self.strip.setVisible(len(self.group.members) > 2)
 
     def _strip_icons(self) -> None:
-        size = int(STRIP * self.devicePixelRatioF())
+        dpr = self.devicePixelRatioF()
         for row, m in enumerate(self.group.members):
-            image = self.loader.request(m.entry.path, size)
+            image = self.loader.request(m.entry.path, int(round(STRIP * dpr)))
             if image is not None:
-                self.strip.item(row).setIcon(QIcon(QPixmap.fromImage(image)))
+                pm = QPixmap.fromImage(image)
+                pm.setDevicePixelRatio(dpr)
+                self.strip.item(row).setIcon(QIcon(pm))
 
     def _show_pair(self, reset: bool = False) -> None:
         g = self.group

@@ -63,6 +63,8 @@ QFrame#card[current="true"] {{ border: 2px solid {ACCENT}; }}
 QLabel#badge {{ border-radius: 3px; padding: 0.1em 0.5em; font-weight: 600; }}
 QStatusBar {{ color: {MUTED}; }}
 QSplitter::handle {{ background: {BG}; }}
+QDialogButtonBox {{ dialogbuttonbox-buttons-have-icons: 0; }}
+QMessageBox {{ border: 1px solid {BORDER}; }}
 QLineEdit {{ background: {PANEL}; border: 1px solid {BORDER}; border-radius: 4px;
     padding: 0.25em 0.4em; }}
 QMenuBar {{ background: {BG}; }}

@@ -9,12 +9,22 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QProgressBar, QPushButton, Q
                                QSlider, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
 from duplicalt.core.types import LinkEntry, Progress, Unreadable
-from duplicalt.progress import format_eta
 
 STAGES = {"model": "Loading the model", "walk": "Finding photos",
           "hash": "Looking for identical files", "embed": "Comparing photos",
           "verify": "Checking close pairs", "group": "Grouping"}
 UNITS = {"walk": "files", "hash": "files", "embed": "photos"}
+
+
+def eta_text(seconds: float | None) -> str:
+    if seconds is None:
+        return "?"
+    s = int(round(seconds))
+    if s < 60:
+        return f"{max(s, 1)} s"
+    if s < 3600:
+        return f"{s // 60} min {s % 60:02d} s"
+    return f"{s // 3600} h {s % 3600 // 60:02d} min"
 
 
 def _button(text: str, parent: QWidget, name: str = "") -> QPushButton:
@@ -51,13 +61,17 @@ class TopBar(QWidget):
         row.setSpacing(10)
         row.addWidget(self.open_button)
         row.addWidget(self.folder_label, 1)
-        caption = QLabel("Similarity", self)
-        caption.setObjectName("muted")
-        row.addWidget(caption)
+        self.caption = QLabel("Similarity", self)
+        self.caption.setObjectName("muted")
+        row.addWidget(self.caption)
         row.addWidget(self.slider)
         row.addWidget(self.value_label)
         row.addSpacing(8)
         row.addWidget(self.apply_button)
+
+    def show_threshold(self, visible: bool) -> None:
+        for w in (self.caption, self.slider, self.value_label):
+            w.setVisible(visible)
 
     def set_folder(self, folder: Path | None) -> None:
         self.folder_label.setText(str(folder) if folder else "No folder chosen")
@@ -111,21 +125,23 @@ class ScanPage(QWidget):
         self.bar = QProgressBar(self)
         self.bar.setTextVisible(False)
         self.detail = QLabel(self)
+        self.detail.setWordWrap(True)
         self.cancel_button = _button("Cancel", self)
         self.note = QLabel("Finished work is kept in the cache: a later scan continues from here.",
                            self)
         self.note.setObjectName("muted")
+        self.note.setWordWrap(True)
         inner = QVBoxLayout()
         inner.setSpacing(10)
         for w in (self.title, self.folder, self.bar, self.detail):
             inner.addWidget(w)
         inner.addSpacing(6)
         inner.addWidget(self.cancel_button, 0, Qt.AlignLeft)
+        inner.addSpacing(6)
         inner.addWidget(self.note)
         holder = QWidget(self)
         holder.setLayout(inner)
-        holder.setMaximumWidth(self.fontMetrics().horizontalAdvance("M") * 42)
-        holder.setMinimumWidth(self.fontMetrics().horizontalAdvance("M") * 30)
+        holder.setFixedWidth(self.fontMetrics().horizontalAdvance("M") * 46)
         box = QVBoxLayout(self)
         box.addStretch(2)
         box.addWidget(holder, 0, Qt.AlignCenter)
@@ -157,7 +173,7 @@ class ScanPage(QWidget):
         parts = [stage, f"{p.done} / {p.total} {unit}".strip()]
         if p.rate > 0 and p.done < p.total:
             parts.append(f"{p.rate:.1f} {unit or 'items'}/s")
-            parts.append(f"about {format_eta(p.eta_s)} left")
+            parts.append(f"about {eta_text(p.eta_s)} left")
         self.detail.setText("  ·  ".join(parts))
 
 
