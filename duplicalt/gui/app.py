@@ -13,6 +13,17 @@ from duplicalt import __version__
 from duplicalt.gui import theme
 
 
+def qt_drops_references() -> bool:
+    """True for a PySide6 build that loses a reference to None on every void call
+    (6.12.0 on Python < 3.12): such a window crashes within a minute."""
+    from PySide6.QtCore import QObject
+
+    probe, before = QObject(), sys.getrefcount(None)
+    for _ in range(64):
+        probe.setObjectName("probe")
+    return before - sys.getrefcount(None) >= 48
+
+
 def make_app(argv: list[str] | None = None) -> QApplication:
     """The QApplication (created once), named and themed."""
     app = QApplication.instance()
@@ -25,6 +36,10 @@ def make_app(argv: list[str] | None = None) -> QApplication:
         app = QApplication(argv if argv is not None else sys.argv[:1])
         QGuiApplication.setDesktopFileName("duplicalt")
     theme.apply(app)
+    if qt_drops_references():
+        print("duplicalt: warning: this PySide6 build mishandles reference counts and the "
+              "window will crash; run scripts/setup.sh (it installs PySide6 < 6.12 on "
+              "Python < 3.12)", file=sys.stderr)
     return app
 
 
