@@ -40,6 +40,8 @@ def add_scan_parser(sub) -> None:
     p.add_argument("--exclude", type=Path, action="append", default=[], help="skip this folder (repeatable)")
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--workers", type=int, default=None, help="decode threads")
+    p.add_argument("--no-verify", action="store_true",
+                   help="group by embedding similarity alone (no local-feature check of pairs)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_scan)
 
@@ -93,7 +95,13 @@ def cmd_scan(args) -> int:
         embedder = load(args.model, args.device, args.batch_size, args.workers)
     except (ModelError, ValueError) as exc:
         return _fail(str(exc))
-    threshold = args.threshold or float(embedder.meta.get("default_threshold", DEFAULT_THRESHOLD))
+    verifier = None
+    if not args.no_verify:
+        from duplicalt.ml.matcher import OrbMatcher
+
+        verifier = OrbMatcher()
+    key = "embedding_only_threshold" if args.no_verify else "default_threshold"
+    threshold = args.threshold or float(embedder.meta.get(key, DEFAULT_THRESHOLD))
     cache = Cache(None if args.no_cache else (args.cache or default_cache_path()))
     if cache.rebuilt_reason:
         print(f"note: {cache.rebuilt_reason}", file=sys.stderr)
@@ -103,7 +111,7 @@ def cmd_scan(args) -> int:
     try:
         with _Interrupt() as cancel:
             result = scan(args.folder, embedder, threshold, cache=cache, progress=bar,
-                          cancel=cancel, exclude=args.exclude)
+                          cancel=cancel, exclude=args.exclude, verifier=verifier)
     finally:
         bar.close()
         cache.close()

@@ -7,7 +7,7 @@ from typing import TextIO
 
 from duplicalt.core.types import Progress
 
-_UNITS = {"walk": "files", "hash": "files", "embed": "photos", "group": "steps"}
+_UNITS = {"walk": "files", "hash": "files", "embed": "photos", "verify": "pairs", "group": "steps"}
 
 
 def format_eta(seconds: float | None) -> str:

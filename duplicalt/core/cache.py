@@ -16,7 +16,7 @@ import numpy as np
 
 from duplicalt.core.types import FileEntry, PhotoInfo
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _CHUNK = 500
 
 _SCHEMA = """
@@ -25,6 +25,9 @@ CREATE TABLE IF NOT EXISTS embeddings (
     path BLOB NOT NULL, model TEXT NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
     vector BLOB, width INTEGER, height INTEGER, format TEXT, taken TEXT, error TEXT,
     PRIMARY KEY (path, model));
+CREATE TABLE IF NOT EXISTS verified (
+    a BLOB NOT NULL, b BLOB NOT NULL, verifier TEXT NOT NULL, sig TEXT NOT NULL, score INTEGER,
+    PRIMARY KEY (a, b, verifier));
 CREATE TABLE IF NOT EXISTS hashes (
     path BLOB PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, digest TEXT NOT NULL);
 """
@@ -73,7 +76,7 @@ class Cache:
         db.executescript(_SCHEMA)
         row = db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
         if row is None or int(row[0]) != SCHEMA_VERSION:
-            db.executescript("DELETE FROM embeddings; DELETE FROM hashes;")
+            db.executescript("DELETE FROM embeddings; DELETE FROM hashes; DELETE FROM verified;")
             db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
             db.commit()
         if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
@@ -130,4 +133,31 @@ class Cache:
     def put_hashes(self, rows: Sequence[tuple[FileEntry, str]]) -> None:
         self._db.executemany("INSERT OR REPLACE INTO hashes VALUES (?,?,?,?)",
                              [(_key(e.path), e.size, e.mtime_ns, d) for e, d in rows])
+        self._db.commit()
+
+    @staticmethod
+    def _sig(a: FileEntry, b: FileEntry) -> str:
+        return f"{a.size}:{a.mtime_ns}:{b.size}:{b.mtime_ns}"
+
+    def get_verified(self, pairs: Sequence[tuple[FileEntry, FileEntry]], verifier: str
+                     ) -> dict[int, int]:
+        """Index in ``pairs`` -> cached verifier score, for pairs whose files are unchanged."""
+        hits = {}
+        for k in range(0, len(pairs), _CHUNK):
+            chunk = pairs[k:k + _CHUNK]
+            cond = " OR ".join(["(a=? AND b=?)"] * len(chunk))
+            args = [x for a, b in chunk for x in (_key(a.path), _key(b.path))]
+            rows = self._db.execute(f"SELECT a, b, sig, score FROM verified WHERE verifier=? "
+                                    f"AND ({cond})", (verifier, *args))
+            found = {(ra, rb): (sig, score) for ra, rb, sig, score in rows}
+            for n, (a, b) in enumerate(chunk):
+                sig_score = found.get((_key(a.path), _key(b.path)))
+                if sig_score and sig_score[0] == self._sig(a, b):
+                    hits[k + n] = sig_score[1]
+        return hits
+
+    def put_verified(self, rows: Sequence[tuple[FileEntry, FileEntry, int]], verifier: str) -> None:
+        self._db.executemany("INSERT OR REPLACE INTO verified VALUES (?,?,?,?,?)",
+                             [(_key(a.path), _key(b.path), verifier, self._sig(a, b), s)
+                              for a, b, s in rows])
         self._db.commit()

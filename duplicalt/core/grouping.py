@@ -25,12 +25,17 @@ class Pairs:
     sim: np.ndarray  # float32
     floor: float
     n: int
+    scores: np.ndarray | None = None  # verifier scores per pair (see core.verification)
+
+    def subset(self, keep: np.ndarray, floor: float | None = None) -> "Pairs":
+        scores = None if self.scores is None else self.scores[keep]
+        return Pairs(self.i[keep], self.j[keep], self.sim[keep],
+                     self.floor if floor is None else floor, self.n, scores)
 
     def at(self, threshold: float) -> "Pairs":
-        if threshold < self.floor:
+        if threshold < self.floor - 1e-9:
             raise ValueError(f"pairs were searched down to {self.floor}, not {threshold}")
-        keep = self.sim >= threshold
-        return Pairs(self.i[keep], self.j[keep], self.sim[keep], threshold, self.n)
+        return self.subset(self.sim >= threshold - 1e-6, max(threshold, self.floor))
 
 
 def make_index(vectors: np.ndarray) -> faiss.Index:

@@ -18,30 +18,14 @@ import numpy as np
 
 from duplicalt.core.cache import Cache
 from duplicalt.core.grouping import centre_groups, neighbour_pairs
+from duplicalt.core.meter import Meter
 from duplicalt.core.types import (IDENTICAL, SIMILAR, Embedder, FileEntry, Group, Member,
-                                  PhotoInfo, Progress, ProgressFn, ScanResult, ScanStats,
+                                  PhotoInfo, ProgressFn, ScanResult, ScanStats,
                                   Unreadable)
+from duplicalt.core.verification import Verifier, accepted, merge_scores, verify_pairs
 from duplicalt.core.walk import walk
 
 MAX_PAIRWISE = 64  # groups up to this size get all pairwise similarities
-
-
-class Meter:
-    """Rate and ETA for one stage, reported through the progress callback."""
-
-    def __init__(self, stage: str, total: int, progress: ProgressFn | None) -> None:
-        self.stage, self.total, self.progress = stage, total, progress
-        self.start = time.monotonic()
-        self.done = 0
-
-    def add(self, n: int, message: str = "") -> None:
-        self.done += n
-        if self.progress is None:
-            return
-        elapsed = max(time.monotonic() - self.start, 1e-9)
-        rate = self.done / elapsed
-        eta = (self.total - self.done) / rate if rate > 0 else None
-        self.progress(Progress(self.stage, self.done, self.total, rate, eta, message))
 
 
 def content_digest(path: Path) -> str:
@@ -155,9 +139,10 @@ def _identical_groups(files, sets, infos_by_file) -> tuple[Group, ...]:
 
 def scan(root: Path, embedder: Embedder, threshold: float, cache: Cache | None = None,
          progress: ProgressFn | None = None, cancel: threading.Event | None = None,
-         exclude: Iterable[Path] = ()) -> ScanResult:
+         exclude: Iterable[Path] = (), verifier: Verifier | None = None) -> ScanResult:
     """Scan ``root`` and group its photos. Never raises for a bad photo: those
-    are listed in ``unreadable``. A cancelled scan returns what it has."""
+    are listed in ``unreadable``. A cancelled scan returns what it has. With a
+    ``verifier``, candidate pairs are confirmed by it before grouping."""
     start = time.monotonic()
     cancel = cancel or threading.Event()
     cache = cache or Cache(None)
@@ -175,6 +160,8 @@ def scan(root: Path, embedder: Embedder, threshold: float, cache: Cache | None =
     info_list = tuple(infos.get(k) for k in ok)
     matrix = np.stack([vectors[k] for k in ok]) if ok else np.zeros((0, embedder.dim), np.float32)
     pairs = neighbour_pairs(matrix, threshold)
+    if verifier is not None:
+        pairs = verify_pairs(pairs, entries, verifier, cache, progress, cancel)
     Meter("group", 1, progress).add(1)
     file_infos = {reps[k]: v for k, v in infos.items()}
     identical = _identical_groups(files, sets, file_infos)
@@ -184,17 +171,24 @@ def scan(root: Path, embedder: Embedder, threshold: float, cache: Cache | None =
                       identical_files=len(copies), seconds=round(time.monotonic() - start, 3),
                       cancelled=cancel.is_set())
     return ScanResult(Path(root).resolve(), threshold,
-                      identical + similar_groups(entries, info_list, matrix, pairs),
+                      identical + similar_groups(entries, info_list, matrix,
+                                                 accepted(pairs, verifier)),
                       tuple(sorted(unreadable, key=lambda u: str(u.path))), found.links, stats,
-                      embedder.model_id, entries, info_list, matrix, identical, pairs)
+                      embedder.model_id, entries, info_list, matrix, identical, pairs, verifier)
 
 
-def regroup(result: ScanResult, threshold: float) -> ScanResult:
+def regroup(result: ScanResult, threshold: float, cache: Cache | None = None,
+            progress: ProgressFn | None = None) -> ScanResult:
     """The same scan grouped at another threshold, without re-embedding. Pairs
     already searched down to a lower floor are filtered; a lower threshold runs
-    a new range search over the stored vectors."""
+    a new range search over the stored vectors (and verifies its new pairs)."""
     pairs = result.pairs
-    if pairs is None or threshold < pairs.floor:
+    if pairs is None or threshold < pairs.floor - 1e-9:
         pairs = neighbour_pairs(result.vectors, threshold)
-    groups = similar_groups(result.entries, result.infos, result.vectors, pairs.at(threshold))
+        if result.verifier is not None:
+            pairs = merge_scores(pairs, result.pairs) if result.pairs is not None else pairs
+            pairs = verify_pairs(pairs, result.entries, result.verifier, cache or Cache(None),
+                                 progress)
+    chosen = accepted(pairs.at(threshold), result.verifier)
+    groups = similar_groups(result.entries, result.infos, result.vectors, chosen)
     return replace(result, threshold=threshold, groups=result.identical + groups, pairs=pairs)

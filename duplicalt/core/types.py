@@ -129,6 +129,7 @@ class ScanResult:
     vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
     identical: tuple[Group, ...] = ()
     pairs: object = None  # grouping.Pairs searched down to some floor <= threshold
+    verifier: object = None  # the second-stage verifier used, if any
 
     @property
     def similar(self) -> tuple[Group, ...]:

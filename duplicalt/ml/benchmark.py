@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
 
-from PIL import Image
 
 from duplicalt.core.imageio import load_photo
 from duplicalt.ml.edits import FAMILIES, save_edit

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +14,7 @@ import numpy as np
 from duplicalt.core.cache import Cache
 from duplicalt.core.pipeline import regroup, scan
 from duplicalt.ml import benchmark as bm
+from duplicalt.ml.matcher import OrbMatcher
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "bench"
 TARGET_PRECISION = 0.97
@@ -30,6 +31,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--threshold", type=float, default=None, help="default: the model's")
     p.add_argument("--sweep-floor", type=float, default=0.5, help="lowest threshold swept")
     p.add_argument("--no-baselines", action="store_true")
+    p.add_argument("--no-verify", action="store_true", help="embedding only, no matcher")
     p.add_argument("--json", type=Path, dest="json_out")
 
 
@@ -64,9 +66,9 @@ def table(named: dict[str, bm.Scores]) -> str:
     return "\n".join(lines)
 
 
-def fixtures_check(embedder, root: Path, threshold: float) -> dict:
+def fixtures_check(embedder, verifier, root: Path, threshold: float) -> dict:
     truth, universe, unreadable = bm.fixture_truth(root)
-    result = scan(root, embedder, threshold, cache=Cache(None))
+    result = scan(root, embedder, threshold, cache=Cache(None), verifier=verifier)
     predicted = bm.group_pairs(result.groups)
     found_bad = {u.path.relative_to(result.root).as_posix() for u in result.unreadable}
     return {"true_pairs": len(truth), "found": len(predicted & truth),
@@ -87,26 +89,34 @@ def main(args) -> int:
     photos = args.work / "photos"
     print(f"Benchmark: {len(truth.files)} photos in {photos} ({len(truth.pairs())} true pairs)")
     cache = Cache(args.work / "cache.sqlite")
-    result = scan(photos, embedder, args.sweep_floor, cache=cache)
+    verifier = None if args.no_verify else OrbMatcher()
+    result = scan(photos, embedder, args.sweep_floor, cache=cache, verifier=verifier)
     rows = sweep(result, truth, args.sweep_floor)
-    model_t = float(args.threshold or embedder.meta.get("default_threshold", 0.9))
+    emb_t, emb_best = calibrate(sweep(replace(result, verifier=None), truth, args.sweep_floor))
+    key = "default_threshold" if verifier else "embedding_only_threshold"
+    model_t = float(args.threshold or embedder.meta.get(key, 0.9))
     ours = bm.score(bm.group_pairs(regroup(result, model_t).groups), truth)
     best_t, best = calibrate(rows)
-    named = {f"ours@{model_t:.2f}": ours, f"ours@{best_t:.2f}": best}
+    tag = "ours+match" if verifier else "ours"
+    named = {f"{tag}@{model_t:.2f}": ours, f"{tag}@{best_t:.2f}": best}
+    if verifier:
+        named[f"emb-only@{emb_t:.2f}"] = emb_best
     if not args.no_baselines:
         names = sorted(truth.files)
         for kind in ("phash", "dhash"):
             named[f"{kind}<=10"] = bm.score(bm.hash_pairs(photos, names, kind), truth)
     print(table(named))
     print(f"calibrated threshold: {best_t:.2f} (highest macro recall at precision >= "
-          f"{TARGET_PRECISION}, else best macro-F1)")
-    fx = fixtures_check(embedder, args.fixtures, model_t) if args.fixtures.is_dir() else None
+          f"{TARGET_PRECISION}, else best macro-F1); embedding only: {emb_t:.2f}")
+    fx = fixtures_check(embedder, verifier, args.fixtures, model_t) \
+        if args.fixtures.is_dir() else None
     if fx:
         print(f"imagededup fixtures @ {model_t:.2f}: {fx['found']}/{fx['true_pairs']} true pairs "
               f"found, {len(fx['false_pairs'])} false pairs {fx['false_pairs'][:5]}; unreadable "
               f"{fx['unreadable_found']}")
     if args.json_out:
         out = {"model": embedder.model_id, "threshold": model_t, "calibrated": best_t,
+               "calibrated_embedding_only": emb_t,
                "scores": {k: asdict(v) for k, v in named.items()}, "fixtures": fx,
                "sweep": [(t, asdict(s)) for t, s in rows]}
         args.json_out.write_text(json.dumps(out, indent=1))

@@ -1,0 +1,111 @@
+"""Second-stage verification of candidate pairs by local-feature matching.
+
+The global embedding finds candidates; this matcher confirms that two photos
+show the same picture: ORB keypoints, Lowe's ratio test, and a RANSAC affine
+fit (also against the mirrored photo, for flipped copies). Copies keep their
+geometry under crops, borders, captions, rotations, resizes and colour edits,
+so they share many inliers; different photos, even of similar subjects, do not.
+Needs OpenCV only (no torch).
+"""
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import cv2
+import numpy as np
+
+from duplicalt.core.imageio import UnreadableImage, load_photo
+
+cv2.setNumThreads(1)
+
+
+@dataclass(frozen=True)
+class Features:
+    points: np.ndarray  # (n, 2) float32
+    descriptors: np.ndarray | None  # (n, 32) uint8
+
+
+class OrbMatcher:
+    """``verify(pairs)`` -> inlier count per pair, or None when either photo has
+    too little texture to judge (a plain sky, a blank page)."""
+
+    def __init__(self, side: int = 320, features: int = 500, ratio: float = 0.8,
+                 min_keypoints: int = 25, workers: int = 2, min_inliers: int = 15,
+                 featureless_threshold: float = 0.95) -> None:
+        self.side, self.nfeatures, self.ratio = side, features, ratio
+        self.min_keypoints = min_keypoints
+        self.min_inliers = min_inliers
+        self.featureless_threshold = featureless_threshold
+        self.workers = workers
+        self.name = f"orb-affine-v1-{side}-{features}-{ratio}"
+        self._local = threading.local()
+        self._cache: dict[tuple[Path, bool], Features | None] = {}
+        self._lock = threading.Lock()
+
+    def _orb(self):
+        if not hasattr(self._local, "orb"):
+            self._local.orb = cv2.ORB_create(nfeatures=self.nfeatures, fastThreshold=10)
+            self._local.bf = cv2.BFMatcher(cv2.NORM_HAMMING)
+        return self._local.orb, self._local.bf
+
+    def features(self, path: Path, mirrored: bool = False) -> Features | None:
+        key = (path, mirrored)
+        with self._lock:
+            if key in self._cache:
+                return self._cache[key]
+        try:
+            img, _ = load_photo(path, target=self.side)
+        except UnreadableImage:
+            feats = None
+        else:
+            img.thumbnail((self.side, self.side))
+            gray = cv2.cvtColor(np.asarray(img), cv2.COLOR_RGB2GRAY)
+            if mirrored:
+                gray = cv2.flip(gray, 1)
+            kps, des = self._orb()[0].detectAndCompute(gray, None)
+            feats = Features(np.float32([k.pt for k in kps]).reshape(-1, 2), des)
+        with self._lock:
+            self._cache[key] = feats
+        return feats
+
+    def inliers(self, a: Features, b: Features) -> int:
+        bf = self._orb()[1]
+        knn = bf.knnMatch(a.descriptors, b.descriptors, k=2)
+        good = [m[0] for m in knn if len(m) == 2 and m[0].distance < self.ratio * m[1].distance]
+        if len(good) < 6:
+            return len(good)
+        src = a.points[[g.queryIdx for g in good]]
+        dst = b.points[[g.trainIdx for g in good]]
+        _, mask = cv2.estimateAffine2D(src, dst, method=cv2.RANSAC, ransacReprojThreshold=5.0)
+        return 0 if mask is None else int(mask.sum())
+
+    def score(self, pa: Path, pb: Path) -> int | None:
+        a = self.features(pa)
+        best = None
+        for mirrored in (False, True):
+            b = self.features(pb, mirrored)
+            if a is None or b is None or min(len(a.points), len(b.points)) < self.min_keypoints:
+                continue
+            n = self.inliers(a, b)
+            best = n if best is None else max(best, n)
+            if best >= 40:  # clearly the same picture: skip the mirrored check
+                break
+        return best
+
+    def accepts(self, score: int, similarity: float) -> bool:
+        """Enough geometric inliers; a featureless pair falls back on the embedding."""
+        if score < 0:
+            return similarity >= self.featureless_threshold
+        return score >= self.min_inliers
+
+    def verify(self, pairs: Sequence[tuple[Path, Path]]) -> list[int | None]:
+        with ThreadPoolExecutor(self.workers) as pool:
+            return list(pool.map(lambda p: self.score(*p), pairs))
+
+    def forget(self) -> None:
+        with self._lock:
+            self._cache.clear()

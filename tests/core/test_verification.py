@@ -1,0 +1,70 @@
+import numpy as np
+
+from duplicalt.core.cache import Cache
+from duplicalt.core.grouping import neighbour_pairs
+from duplicalt.core.pipeline import regroup, scan
+from duplicalt.core.verification import INCONCLUSIVE, accepted, merge_scores
+from tests.core.fake_embedder import PixelEmbedder
+from tests.photos import make_photo, save
+
+
+class NameVerifier:
+    """Accepts a pair when both names share the prefix before '_' (a stand-in matcher)."""
+
+    name = "names-v1"
+
+    def __init__(self):
+        self.checked = []
+
+    def verify(self, pairs):
+        self.checked += pairs
+        return [30 if a.name.split("_")[0] == b.name.split("_")[0] else 2 for a, b in pairs]
+
+    def accepts(self, score, similarity):
+        return score >= 15 if score >= 0 else similarity >= 0.99
+
+
+def folder(tmp_path):
+    root = tmp_path / "p"
+    base = make_photo(7, (200, 150))
+    save(base, root / "a_1.jpg", quality=95)
+    save(base.resize((100, 75)), root / "a_2.jpg")
+    save(base.rotate(3), root / "b_1.jpg")  # similar pixels, but the verifier says no
+    return root
+
+
+def test_verifier_filters_and_is_cached(tmp_path):
+    root = folder(tmp_path)
+    cache = Cache(tmp_path / "c.sqlite")
+    v = NameVerifier()
+    r = scan(root, PixelEmbedder(), 0.8, cache=cache, verifier=v)
+    groups = [sorted(m.entry.path.name for m in g.members) for g in r.similar]
+    assert groups == [["a_1.jpg", "a_2.jpg"]]
+    assert len(v.checked) == len(r.pairs.i) >= 2
+    again = NameVerifier()
+    scan(root, PixelEmbedder(), 0.8, cache=cache, verifier=again)
+    assert again.checked == []  # answered by the cache
+    plain = scan(root, PixelEmbedder(), 0.8, cache=cache)
+    assert len(plain.similar[0].members) == 3  # without the verifier all three group
+
+
+def test_regroup_lower_verifies_only_new_pairs(tmp_path):
+    root = folder(tmp_path)
+    v = NameVerifier()
+    r = scan(root, PixelEmbedder(), 0.99, cache=Cache(None), verifier=v)
+    first = len(v.checked)
+    lower = regroup(r, 0.5)
+    assert len(v.checked) - first == len(lower.pairs.i) - len(r.pairs.i)
+    assert [sorted(m.entry.path.name for m in g.members) for g in lower.similar] == \
+        [["a_1.jpg", "a_2.jpg"]]
+
+
+def test_inconclusive_falls_back_on_similarity():
+    v = np.eye(3, dtype=np.float32)[[0, 0, 1]] + np.float32([[0, 0, 0], [0, .05, 0], [0, 0, 0]])
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    pairs = neighbour_pairs(v, 0.5)
+    scored = merge_scores(pairs, pairs.subset(np.ones(len(pairs.i), bool)))
+    assert scored.scores is None  # nothing known yet
+    from dataclasses import replace
+    scored = replace(pairs, scores=np.array([INCONCLUSIVE], np.int32))
+    assert len(accepted(scored, NameVerifier()).i) == 1  # cos 0.9988 >= 0.99

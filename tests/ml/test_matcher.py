@@ -1,0 +1,36 @@
+from PIL import ImageOps
+
+from duplicalt.ml.matcher import OrbMatcher
+from tests.photos import make_photo, save
+
+
+def textured(seed):
+    import numpy as np
+    from PIL import Image
+    rng = np.random.default_rng(seed)
+    base = make_photo(seed, (320, 240))
+    noise = rng.integers(0, 2, (60, 80)).astype(np.uint8) * 120
+    tex = Image.fromarray(noise).resize((320, 240), Image.NEAREST).convert("RGB")
+    return Image.blend(base, tex, 0.5)
+
+
+def test_copies_match_and_different_photos_do_not(tmp_path):
+    a = textured(1)
+    orig = save(a, tmp_path / "a.jpg", quality=92)
+    crop = save(a.crop((30, 20, 300, 230)), tmp_path / "crop.jpg")
+    flip = save(ImageOps.mirror(a), tmp_path / "flip.jpg")
+    rot = save(a.rotate(90, expand=True), tmp_path / "rot.png")
+    other = save(textured(2), tmp_path / "other.jpg")
+    m = OrbMatcher()
+    scores = m.verify([(orig, crop), (orig, flip), (orig, rot), (orig, other)])
+    assert all(s >= m.min_inliers for s in scores[:3]), scores
+    assert scores[3] < m.min_inliers, scores
+    assert m.accepts(scores[0], 0.5) and not m.accepts(scores[3], 0.99)
+
+
+def test_featureless_is_inconclusive(tmp_path):
+    from PIL import Image
+    flat = save(Image.new("RGB", (200, 200), (120, 130, 140)), tmp_path / "flat.png")
+    m = OrbMatcher()
+    assert m.verify([(flat, flat)]) == [None]
+    assert m.accepts(-1, 0.99) and not m.accepts(-1, 0.5)
