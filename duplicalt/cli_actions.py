@@ -7,6 +7,7 @@ stdout, problems to stderr; ``--dry-run`` prints what would happen.
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from typing import Sequence
 
@@ -98,7 +99,7 @@ def _print_move(report: MoveReport, backup: str) -> None:
     _problems("would skip" if report.dry_run else "skipped", report.skipped)
     _problems("failed", report.failed)
     if n and not report.dry_run and not report.trash:
-        print(f"Undo with: duplicalt restore {show(backup)} --batch {report.batch}")
+        print(f"Undo with: duplicalt restore {shlex.quote(show(backup))} --batch {report.batch}")
 
 
 def run_apply(args: argparse.Namespace) -> int:

@@ -48,6 +48,8 @@ class ProgressBar:
 
     def line(self, p: Progress) -> str:
         unit = _UNITS.get(p.stage, "items")
+        if p.stage == "group":
+            return "group  done"
         if p.total <= 0:
             return f"{p.stage:<6} {p.done} {unit}"
         frac = min(p.done / p.total, 1.0)
