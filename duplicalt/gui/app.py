@@ -43,7 +43,7 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def warm_up() -> None:
+def warm_up() -> threading.Thread:
     """Import torch and the model code in the background while the window opens,
     so the first scan starts at once (and the import is not a GUI-thread stall)."""
     def body() -> None:
@@ -52,7 +52,9 @@ def warm_up() -> None:
         except Exception:  # reported later, when a scan needs the model
             pass
 
-    threading.Thread(target=body, name="duplicalt-warm-up", daemon=True).start()
+    thread = threading.Thread(target=body, name="duplicalt-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def run(argv: list[str] | None = None) -> int:

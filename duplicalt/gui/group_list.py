@@ -31,6 +31,7 @@ class GroupModel(QAbstractTableModel):
         self.loader, self.decisions, self.dpr = loader, decisions, dpr
         self.thumb_px = int(round(THUMB * dpr))
         self.rows: list[tuple[int, Group]] = []
+        self._rows_of_path: dict[str, list[int]] = {}  # centre photo -> rows, for thumbnails
         self._pixmaps: dict[str, QPixmap] = {}
         self._sort = (0, Qt.AscendingOrder)
         loader.loaded.connect(self._thumb_ready)
@@ -95,12 +96,9 @@ class GroupModel(QAbstractTableModel):
         return pm
 
     def _thumb_ready(self, path: str, size: int) -> None:
-        if size != self.thumb_px:
-            return
-        for row, (_, g) in enumerate(self.rows):
-            if str(g.centre.entry.path) == path:
-                index = self.index(row, 0)
-                self.dataChanged.emit(index, index, [Qt.DecorationRole])
+        for row in self._rows_of_path.get(path, ()) if size == self.thumb_px else ():
+            index = self.index(row, 0)
+            self.dataChanged.emit(index, index, [Qt.DecorationRole])
 
     def marks_changed(self) -> None:
         if self.rows:
@@ -117,6 +115,9 @@ class GroupModel(QAbstractTableModel):
         column, order = self._sort
         self.rows.sort(key=lambda r: _sort_key(column, *r),
                        reverse=order == Qt.DescendingOrder)
+        self._rows_of_path = {}
+        for k, (_, g) in enumerate(self.rows):
+            self._rows_of_path.setdefault(str(g.centre.entry.path), []).append(k)
 
     def row_of(self, gid: int) -> int:
         return next((k for k, (g, _) in enumerate(self.rows) if g == gid), -1)

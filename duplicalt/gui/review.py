@@ -84,7 +84,7 @@ class ReviewPanel(QWidget):
     # -- showing -----------------------------------------------------------------
     def show_group(self, gid: int, total: int, group: Group | None,
                    suggestion: Suggestion | None) -> None:
-        self.group, self.suggestion = group, suggestion
+        old, self.group, self.suggestion = self.group, group, suggestion
         if group is None:
             self.heading.setText("No group selected")
             for card in self.cards:
@@ -94,6 +94,8 @@ class ReviewPanel(QWidget):
             return
         kind = "Identical files" if group.tier == "identical" else "Similar photos"
         self.heading.setText(f"Group {gid} of {total}  ·  {kind}  ·  {len(group.members)} photos")
+        if old is not None and _paths(old) == _paths(group) and old.tier == group.tier:
+            return  # regrouped, same photos: keep the pair, zoom and strip as they are
         self.left = suggestion.index if suggestion else 0
         self.right = 1 if self.left == 0 else 0
         self._fill_strip()
@@ -101,21 +103,28 @@ class ReviewPanel(QWidget):
 
     def _fill_strip(self) -> None:
         self.strip.clear()
+        self.strip.setVisible(len(self.group.members) > 2)
+        if len(self.group.members) <= 2:
+            return
         for m in self.group.members:
             item = QListWidgetItem(m.entry.path.name)
             item.setToolTip(str(m.entry.path))
             item.setSizeHint(QSize(STRIP + 40, STRIP + self.fontMetrics().height() + 16))
             self.strip.addItem(item)
         self._strip_icons()
-        self.strip.setVisible(len(self.group.members) > 2)
 
-    def _strip_icons(self) -> None:
-        dpr = self.devicePixelRatioF()
+    def _strip_px(self) -> int:
+        return int(round(STRIP * self.devicePixelRatioF()))
+
+    def _strip_icons(self, only: str | None = None) -> None:
+        """Set the strip's icons that are decoded (all, or those of the path ``only``)."""
         for row, m in enumerate(self.group.members):
-            image = self.loader.request(m.entry.path, int(round(STRIP * dpr)))
+            if only is not None and str(m.entry.path) != only:
+                continue
+            image = self.loader.request(m.entry.path, self._strip_px())
             if image is not None:
                 pm = QPixmap.fromImage(image)
-                pm.setDevicePixelRatio(dpr)
+                pm.setDevicePixelRatio(self.devicePixelRatioF())
                 self.strip.item(row).setIcon(QIcon(pm))
 
     def _show_pair(self, reset: bool = False) -> None:
@@ -145,7 +154,7 @@ class ReviewPanel(QWidget):
         for card, k in ((self.cards[0], self.left), (self.cards[1], self.right)):
             card.show_mark(self.decisions.get(self.group.members[k].entry.path), card.side == "right")
         colours = {KEEP: theme.KEEP, REMOVE: theme.REMOVE, None: theme.TEXT}
-        for row, m in enumerate(self.group.members):
+        for row, m in enumerate(self.group.members if self.strip.count() else ()):
             item = self.strip.item(row)
             item.setForeground(QColor(colours[self.decisions.get(m.entry.path)]))
             shown = row in (self.left, self.right)
@@ -157,8 +166,8 @@ class ReviewPanel(QWidget):
         for card in self.cards:
             if card.member is not None and str(card.member.entry.path) == path and size == PREVIEW:
                 self._load(card)
-        if size != PREVIEW:
-            self._strip_icons()
+        if size == self._strip_px() and self.strip.isVisible():
+            self._strip_icons(only=path)
 
     def _image_failed(self, path: str, size: int, reason: str) -> None:
         self._image_ready(path, size)
@@ -199,3 +208,6 @@ class ReviewPanel(QWidget):
         if self.group is not None:
             self.markRequested.emit(self.left if side == 0 else self.right, mark)
 
+
+def _paths(group: Group) -> list:
+    return [m.entry.path for m in group.members]
