@@ -10,6 +10,7 @@ Needs OpenCV only (no torch).
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,7 @@ import numpy as np
 from duplicalt.core.imageio import UnreadableImage, load_photo
 
 cv2.setNumThreads(1)
+CACHED_FEATURES = 4096
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,7 @@ class OrbMatcher:
         self.workers = workers
         self.name = f"orb-affine-v1-{side}-{features}-{ratio}"
         self._local = threading.local()
-        self._cache: dict[tuple[Path, bool], Features | None] = {}
+        self._cache: OrderedDict[tuple[Path, bool], Features | None] = OrderedDict()
         self._lock = threading.Lock()
 
     def _orb(self):
@@ -56,6 +58,7 @@ class OrbMatcher:
         key = (path, mirrored)
         with self._lock:
             if key in self._cache:
+                self._cache.move_to_end(key)
                 return self._cache[key]
         try:
             img, _ = load_photo(path, target=self.side)
@@ -70,6 +73,8 @@ class OrbMatcher:
             feats = Features(np.float32([k.pt for k in kps]).reshape(-1, 2), des)
         with self._lock:
             self._cache[key] = feats
+            while len(self._cache) > CACHED_FEATURES:  # ~20 KB each: bound the memory
+                self._cache.popitem(last=False)
         return feats
 
     def inliers(self, a: Features, b: Features) -> int:
