@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from duplicalt.core import report
 from duplicalt.core.types import Group, Member
 
-FIELDS = ("Resolution", "File size", "Format", "Taken", "Similarity", "Path")
+FIELDS = ("Resolution", "Format", "File size", "Taken", "Similarity", "Path")
 
 
 def human_size(n: int) -> str:
@@ -40,7 +40,7 @@ def facts(m: Member) -> dict[str, str]:
 def differences(a: Member, b: Member) -> set[str]:
     """The fields whose values differ between two photos (Similarity and Path aside)."""
     fa, fb = facts(a), facts(b)
-    return {k for k in FIELDS[:4] if fa[k] != fb[k]}
+    return {k for k in ("Resolution", "Format", "File size", "Taken") if fa[k] != fb[k]}
 
 
 @dataclass(frozen=True)

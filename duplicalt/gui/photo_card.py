@@ -26,6 +26,7 @@ class PhotoCard(QFrame):
         self.setObjectName("card")
         self.side = side
         self.member: Member | None = None
+        self.similarity = ""  # to the group's centre, shown beside the badge
         self.canvas = PhotoCanvas(self)
         self.title = QLabel(self)
         self.title.setObjectName("title")
@@ -57,15 +58,19 @@ class PhotoCard(QFrame):
         grid.setHorizontalSpacing(12)
         grid.setVerticalSpacing(3)
         grid.setColumnStretch(1, 1)
-        for row, name in enumerate(FIELDS):
+        grid.setColumnStretch(3, 1)
+        for k, name in enumerate(FIELDS):  # two pairs a row; the path gets a row of its own
+            if name == "Similarity":
+                continue  # shown beside the Keep/Remove badge
+            row, col = (k // 2, (k % 2) * 2) if name != "Path" else (2, 0)
             key = QLabel(name, self)
             key.setObjectName("muted")
             value = QLabel(self)
             value.setTextFormat(Qt.PlainText)
             value.setTextInteractionFlags(Qt.TextSelectableByMouse)
             value.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
-            grid.addWidget(key, row, 0, Qt.AlignTop)
-            grid.addWidget(value, row, 1)
+            grid.addWidget(key, row, col)
+            grid.addWidget(value, row, col + 1, 1, 3 if name == "Path" else 1)
             self.values[name] = value
         buttons = QHBoxLayout()
         buttons.addWidget(self.keep_button)
@@ -86,6 +91,7 @@ class PhotoCard(QFrame):
     def show_member(self, member: Member | None, diff: set[str], reason: str | None) -> None:
         self.member = member
         if member is None:
+            self.similarity = ""
             self.title.setText("")
             self.canvas.set_message("")
             for v in self.values.values():
@@ -95,6 +101,7 @@ class PhotoCard(QFrame):
         self.title.setText(member.entry.path.name)
         self.title.setToolTip(str(member.entry.path))
         values = facts(member)
+        self.similarity = values["Similarity"]
         for name, label in self.values.items():
             label.setText(values[name])
             label.setToolTip(str(member.entry.path) if name == "Path" else values[name])
@@ -110,6 +117,9 @@ class PhotoCard(QFrame):
         text = {KEEP: badge("KEEP", "#08140e", theme.KEEP),
                 REMOVE: badge("REMOVE", "#1a0808", theme.REMOVE)}.get(
                     mark, f"<span style='color:{theme.MUTED}'>undecided</span>")
+        if self.similarity:
+            text = (f"<span style='color:{theme.MUTED}'>similarity {self.similarity}</span>"
+                    f"&nbsp;&nbsp;{text}")
         self.status.setText(text)
         if self.property("current") != current:
             self.setProperty("current", current)

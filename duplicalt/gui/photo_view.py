@@ -21,7 +21,7 @@ class PhotoCanvas(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
-        self.setMinimumSize(160, 120)
+        self.setMinimumSize(120, 60)
         self.setCursor(Qt.OpenHandCursor)
         self._pixmap: QPixmap | None = None
         self._text = ""

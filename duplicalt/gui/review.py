@@ -10,7 +10,7 @@ from __future__ import annotations
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton,
-                               QVBoxLayout, QWidget)
+                               QSizePolicy, QVBoxLayout, QWidget)
 
 from duplicalt.core.types import Group
 from duplicalt.gui import photo_view, theme
@@ -20,7 +20,7 @@ from duplicalt.gui.photo_card import PhotoCard
 from duplicalt.gui.thumbs import ImageLoader
 
 PREVIEW = 2048  # longest side of the decoded preview
-STRIP = 72  # strip thumbnail, logical pixels
+STRIP = 64  # strip thumbnail, logical pixels
 HINT = ("←/→ photo    ↑/↓ group    K keep    R / Del remove    Space swap    "
         "S keep suggested    Ctrl+Z undo    wheel / double-click zoom")
 
@@ -60,7 +60,10 @@ class ReviewPanel(QWidget):
         strip.setFlow(QListWidget.LeftToRight)
         strip.setWrapping(False)
         strip.setIconSize(QSize(STRIP, STRIP))
-        strip.setFixedHeight(STRIP + self.fontMetrics().height() + 30)
+        # as tall as its thumbnails when there is room; it gives way in a small window
+        strip.setMaximumHeight(STRIP + self.fontMetrics().height() + 20)
+        strip.setMinimumHeight(1)
+        strip.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Maximum)
         strip.setHorizontalScrollBarPolicy(Qt.ScrollBarAsNeeded)
         strip.setFocusPolicy(Qt.NoFocus)
         strip.itemClicked.connect(lambda item: self.show_right(strip.row(item)))
@@ -109,7 +112,7 @@ class ReviewPanel(QWidget):
         for m in self.group.members:
             item = QListWidgetItem(m.entry.path.name)
             item.setToolTip(str(m.entry.path))
-            item.setSizeHint(QSize(STRIP + 40, STRIP + self.fontMetrics().height() + 16))
+            item.setSizeHint(QSize(STRIP + 48, STRIP + self.fontMetrics().height() + 8))
             self.strip.addItem(item)
         self._strip_icons()
 

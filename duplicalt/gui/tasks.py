@@ -45,7 +45,7 @@ class TaskRunner(QObject):
                 value = fn()
             except BaseException as exc:  # noqa: BLE001 - reported on the GUI thread
                 if on_error is not None:
-                    self.run_on_main(lambda: on_error(exc))
+                    self.run_on_main(lambda e=exc: on_error(e))
                 else:
                     log.exception("background task %s failed", name)
                 return
