@@ -150,7 +150,7 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "docs")
     ap.add_argument("--suffix", default="")
     args = ap.parse_args()
-    from PySide6.QtCore import QSettings, Qt, QTimer
+    from PySide6.QtCore import QSettings, QTimer
     from PySide6.QtWidgets import QApplication
 
     from duplicalt.gui.app import make_app

@@ -6,7 +6,7 @@ import threading
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, Qt
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
 from duplicalt import __version__
@@ -35,6 +35,7 @@ def make_app(argv: list[str] | None = None) -> QApplication:
         QCoreApplication.setApplicationVersion(__version__)
         app = QApplication(argv if argv is not None else sys.argv[:1])
         QGuiApplication.setDesktopFileName("duplicalt")
+        app.setWindowIcon(QIcon(str(Path(__file__).with_name("duplicalt.svg"))))
     theme.apply(app)
     if qt_drops_references():
         print("duplicalt: warning: this PySide6 build mishandles reference counts and the "

@@ -39,11 +39,16 @@ def apply_text(count: int, size: int, root: Path, backup: Path, mode: str) -> st
 
 def confirm_apply(parent: QWidget, count: int, size: int, root: Path, backup: Path,
                   mode: str) -> bool:
-    box = QMessageBox(QMessageBox.Question, "Apply", apply_text(count, size, root, backup, mode),
-                      QMessageBox.NoButton, parent)
-    box.setObjectName("confirm-apply")
-    box.setTextFormat(Qt.RichText)
     verb = "Send to trash" if mode == TRASH else f"Move {count} photo{'s' if count != 1 else ''}"
+    return confirm(parent, "Apply", apply_text(count, size, root, backup, mode), verb,
+                   "confirm-apply")
+
+
+def confirm(parent: QWidget, title: str, text: str, verb: str, name: str = "confirm") -> bool:
+    """A question with one accent button (``verb``) and Cancel; True if accepted."""
+    box = QMessageBox(QMessageBox.Question, title, text, QMessageBox.NoButton, parent)
+    box.setObjectName(name)
+    box.setTextFormat(Qt.RichText)
     ok = box.addButton(verb, QMessageBox.AcceptRole)
     ok.setObjectName("primary")
     ok.style().unpolish(ok)  # the name is set after the button was first styled

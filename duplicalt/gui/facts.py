@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from duplicalt.core import report
+from duplicalt.core.suggest import suggest_keeper
 from duplicalt.core.types import Group, Member
 
 FIELDS = ("Resolution", "Format", "File size", "Taken", "Similarity", "Path")
@@ -49,24 +49,7 @@ class Suggestion:
     reason: str
 
 
-def _fallback(group: Group) -> Suggestion:
-    """Highest resolution, then larger file, then an EXIF date present."""
-    def key(k: int):
-        m = group.members[k]
-        px = m.info.width * m.info.height if m.info else 0
-        return (px, m.entry.size, bool(m.info and m.info.taken), -k)
-
-    best = max(range(len(group.members)), key=key)
-    return Suggestion(best, "highest resolution, then largest file")
-
-
 def suggest(group: Group) -> Suggestion:
-    """The core's keeper rule (duplicalt.core.suggest through the report)."""
-    try:
-        files = report.group_dict(0, group)["files"]
-    except ImportError:  # the rule's module is not installed: same rule, simplified
-        return _fallback(group)
-    for k, f in enumerate(files):
-        if f.get("suggested"):
-            return Suggestion(k, str(f.get("reason") or "suggested"))
-    return _fallback(group)
+    """The core's keeper rule: highest resolution, then larger file, then an EXIF date."""
+    index, reason = suggest_keeper(group.members)
+    return Suggestion(index, reason)

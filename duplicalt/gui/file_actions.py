@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from duplicalt.core.actions import Candidate, MoveReport, RestoreReport, move_to_backup, restore
+from duplicalt.core.actions import (Candidate, MoveReport, RestoreReport, move_to_backup, restore,
+                                    select_entries)
 from duplicalt.core.backuproot import BackupRootError, check_backup_root
-from duplicalt.core.manifest import JournalError
-from duplicalt.core.recovery import RecoveryReport, recover
+from duplicalt.core.manifest import JournalError, is_backup_root
+from duplicalt.core.recovery import RecoveryReport
 from duplicalt.core.safeio import show
 from duplicalt.core.types import FileEntry
 from duplicalt.gui.facts import human_size
@@ -53,11 +54,23 @@ def undo(applied: Applied) -> RestoreReport:
     return restore(applied.backup, batch=applied.batch)
 
 
-def recover_at_start(backup: Path) -> RecoveryReport | None:
-    """Settle a batch interrupted by a crash (None if the folder is no backup yet)."""
-    if not (backup / ".duplicalt-backup").is_file():
-        return None
-    return recover(backup)
+def restore_all(backup: Path) -> RestoreReport:
+    """Put back every photo still in the backup folder (any session's batches)."""
+    return restore(backup)
+
+
+def in_backup(backup: Path) -> int:
+    """How many photos the backup folder holds that could be put back."""
+    if not is_backup_root(backup):
+        return 0
+    return len(select_entries(backup))
+
+
+def _recovered(recovery: RecoveryReport | None) -> str:
+    if recovery is None or not recovery.batches:
+        return ""
+    n = len(recovery.settled) + len(recovery.problems)
+    return f" An interrupted earlier batch was settled first ({n} file{'s' if n != 1 else ''})."
 
 
 def _problems(outcomes) -> list[str]:
@@ -70,7 +83,10 @@ def apply_summary(report: MoveReport, backup: Path, size: int) -> tuple[str, lis
     text = f"{n} photo{'s' if n != 1 else ''} ({human_size(size)}) {where}."
     if not report.trash and n:
         text += " Nothing was deleted; Ctrl+Z puts them back."
-    return text, _problems(report.skipped) + _problems(report.failed)
+    text += _recovered(report.recovery)
+    problems = [f"{show(r.path)}: {r.action} ({r.detail})" for r in
+                (report.recovery.problems if report.recovery else ())]
+    return text, problems + _problems(report.skipped) + _problems(report.failed)
 
 
 def undo_summary(report: RestoreReport) -> tuple[str, list[str]]:

@@ -2,7 +2,6 @@
 review groups side by side (marks, apply and undo live in review_actions.py)."""
 from __future__ import annotations
 
-import os
 import threading
 from pathlib import Path
 from typing import Callable
@@ -12,7 +11,7 @@ from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QSplitter, QStackedWidget,
                                QTabWidget, QVBoxLayout, QWidget)
 
-from duplicalt.core.types import Embedder, Group, Progress, ScanResult
+from duplicalt.core.types import Embedder, Group, ScanResult
 from duplicalt.gui import dialogs
 from duplicalt.gui.decisions import Decisions
 from duplicalt.gui.group_list import GroupModel, GroupTable
@@ -20,25 +19,12 @@ from duplicalt.gui.review import ReviewPanel
 from duplicalt.gui.review_actions import ReviewActions
 from duplicalt.gui.scan_worker import (ScanJob, ScanOutcome, ScanRequest, load_default_embedder,
                                        regroup_at)
-from duplicalt.gui.settings import Settings, is_inside
+from duplicalt.gui.settings import Settings, folder_problem, is_inside
 from duplicalt.gui.tasks import TaskRunner
 from duplicalt.gui.thumbs import ImageLoader
 from duplicalt.gui.widgets import ProblemsPanel, ScanPage, StartPage, TopBar
 
 START, SCANNING, RESULTS = range(3)
-
-
-def folder_problem(folder: Path) -> str | None:
-    if not folder.exists():
-        return f"The folder {folder} does not exist."
-    if not folder.is_dir():
-        return f"{folder} is not a folder."
-    try:
-        with os.scandir(folder) as it:
-            next(it, None)
-    except OSError as exc:
-        return f"The folder {folder} cannot be read ({exc.strerror or exc})."
-    return None
 
 
 class MainWindow(ReviewActions, QMainWindow):
@@ -125,6 +111,8 @@ class MainWindow(ReviewActions, QMainWindow):
         self._action(file_menu, "&Open folder…", QKeySequence.Open, self.choose_folder)
         self._action(file_menu, "&Scan again", QKeySequence("F5"), self.rescan)
         self._action(file_menu, "&Apply…", QKeySequence("Ctrl+Return"), self.apply)
+        self._action(file_menu, "&Put back everything from the backup folder…", None,
+                     self.restore_everything)
         self._action(file_menu, "Se&ttings…", QKeySequence("Ctrl+,"), self.edit_settings)
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", QKeySequence.Quit, self.close)

@@ -56,6 +56,12 @@ class PhotoCanvas(QWidget):
     def reset_view(self) -> None:
         self.set_view(1.0, 0.5, 0.5, emit=True)
 
+    def magnified(self) -> bool:
+        """True when one pixel of the shown image covers more than one screen pixel."""
+        if self._pixmap is None:
+            return False
+        return self._fit_scale() * self.zoom * self.devicePixelRatioF() > 1.01
+
     def _fit_scale(self) -> float:
         pm = self._pixmap
         if pm is None or pm.width() == 0 or pm.height() == 0:

@@ -20,6 +20,7 @@ from duplicalt.gui.photo_card import PhotoCard
 from duplicalt.gui.thumbs import ImageLoader
 
 PREVIEW = 2048  # longest side of the decoded preview
+FULL_CAP = 6144  # zoomed in past the preview: decoded again up to this long side
 STRIP = 64  # strip thumbnail, logical pixels
 HINT = ("←/→ photo    ↑/↓ group    K keep    R / Del remove    Space swap    "
         "S keep suggested    Ctrl+Z undo    wheel / double-click zoom")
@@ -43,9 +44,12 @@ class ReviewPanel(QWidget):
         self.suggest_button.clicked.connect(self.keepSuggested)
         self.cards = (PhotoCard("left", self), PhotoCard("right", self))
         photo_view.link(self.cards[0].canvas, self.cards[1].canvas)
+        self._full_wanted: set[str] = set()  # paths zoomed in past their preview
         for side, card in enumerate(self.cards):
             card.markClicked.connect(lambda mark, s=side: self._mark_side(s, mark))
+            card.canvas.viewChanged.connect(self._view_changed)
         self.strip = self._make_strip()
+        self._strip_state: dict[int, tuple] = {}  # row -> (mark, shown) as last drawn
         hint = QLabel(HINT, self)
         hint.setObjectName("muted")
         hint.setAlignment(Qt.AlignCenter)
@@ -99,6 +103,7 @@ class ReviewPanel(QWidget):
         self.heading.setText(f"Group {gid} of {total}  ·  {kind}  ·  {len(group.members)} photos")
         if old is not None and _paths(old) == _paths(group) and old.tier == group.tier:
             return  # regrouped, same photos: keep the pair, zoom and strip as they are
+        self._full_wanted.clear()
         self.left = suggestion.index if suggestion else 0
         self.right = 1 if self.left == 0 else 0
         self._fill_strip()
@@ -106,6 +111,7 @@ class ReviewPanel(QWidget):
 
     def _fill_strip(self) -> None:
         self.strip.clear()
+        self._strip_state = {}
         self.strip.setVisible(len(self.group.members) > 2)
         if len(self.group.members) <= 2:
             return
@@ -144,6 +150,12 @@ class ReviewPanel(QWidget):
 
     def _load(self, card: PhotoCard) -> None:
         m = card.member
+        full = _full_size(m)
+        if full and str(m.entry.path) in self._full_wanted:
+            image = self.loader.request(m.entry.path, full)
+            if image is not None:
+                card.canvas.set_image(image, m.info.width)
+                return
         image = self.loader.request(m.entry.path, PREVIEW)
         if image is not None:
             card.canvas.set_image(image, m.info.width if m.info else 0)
@@ -158,22 +170,35 @@ class ReviewPanel(QWidget):
             card.show_mark(self.decisions.get(self.group.members[k].entry.path), card.side == "right")
         colours = {KEEP: theme.KEEP, REMOVE: theme.REMOVE, None: theme.TEXT}
         for row, m in enumerate(self.group.members if self.strip.count() else ()):
+            state = (self.decisions.get(m.entry.path), row in (self.left, self.right))
+            if self._strip_state.get(row) == state:
+                continue  # only touch what changed: groups can have hundreds of photos
+            self._strip_state[row] = state
             item = self.strip.item(row)
-            item.setForeground(QColor(colours[self.decisions.get(m.entry.path)]))
-            shown = row in (self.left, self.right)
-            item.setText(("● " if shown else "") + m.entry.path.name)
+            item.setForeground(QColor(colours[state[0]]))
+            item.setText(("● " if state[1] else "") + m.entry.path.name)
 
     def _image_ready(self, path: str, size: int) -> None:
         if self.group is None:
             return
         for card in self.cards:
-            if card.member is not None and str(card.member.entry.path) == path and size == PREVIEW:
+            if card.member is not None and str(card.member.entry.path) == path and \
+                    size in (PREVIEW, _full_size(card.member)):
                 self._load(card)
         if size == self._strip_px() and self.strip.isVisible():
             self._strip_icons(only=path)
 
     def _image_failed(self, path: str, size: int, reason: str) -> None:
         self._image_ready(path, size)
+
+    def _view_changed(self, *_view) -> None:
+        """Zoomed in past a preview's own pixels: decode that photo at full size."""
+        for card in self.cards:
+            m = card.member
+            full = _full_size(m) if m is not None else None
+            if full and card.canvas.magnified() and str(m.entry.path) not in self._full_wanted:
+                self._full_wanted.add(str(m.entry.path))
+                self.loader.request(m.entry.path, full)
 
     # -- navigation (called by the window's shortcuts) ------------------------------
     def show_right(self, index: int) -> None:
@@ -214,3 +239,9 @@ class ReviewPanel(QWidget):
 
 def _paths(group: Group) -> list:
     return [m.entry.path for m in group.members]
+
+
+def _full_size(m) -> int | None:
+    """The long side to decode for 100 % zoom, if larger than the preview."""
+    side = max(m.info.width, m.info.height) if m.info else 0
+    return min(side, FULL_CAP) if side > PREVIEW else None

@@ -6,9 +6,10 @@ batch from the backup folder.
 """
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
-from duplicalt.core.types import FileEntry, Group
+from duplicalt.core.types import FileEntry
 from duplicalt.gui import dialogs, file_actions
 from duplicalt.gui.decisions import KEEP, REMOVE, Step
 from duplicalt.gui.facts import suggest
@@ -178,3 +179,35 @@ class ReviewActions:
     def _undo_failed(self, step: Step, exc: BaseException) -> None:
         self.decisions.steps.append(step)  # still undoable once the problem is fixed
         self._file_error("Undo failed", exc)
+
+    # -- putting back everything -------------------------------------------------------
+    def restore_everything(self) -> None:
+        """Put back every photo the backup folder holds, from this session or earlier ones."""
+        if self.busy_files or self.backup is None:
+            return
+        count = file_actions.in_backup(self.backup)
+        if not count:
+            self.statusBar().showMessage("The backup folder holds no photos to put back.", 5000)
+            return
+        text = (f"<p><b>Put back all {count} photo{'s' if count != 1 else ''} from the backup "
+                f"folder?</b></p><p>{html.escape(str(self.backup))}</p><p>Each goes back "
+                "to its original path; a file that exists there now is never overwritten.</p>")
+        if not dialogs.confirm(self, "Put back", text, "Put back", "confirm-restore"):
+            return
+        self._set_busy(True, "Putting photos back…")
+        backup = self.backup
+        self.runner.run(lambda: file_actions.restore_all(backup), self._restored_all,
+                        lambda exc: self._file_error("Putting back failed", exc))
+
+    def _restored_all(self, report) -> None:
+        self._set_busy(False)
+        restored = {o.path for o in report.restored}
+        unknown = restored - self.gone
+        self.gone.difference_update(restored)
+        self.loader.forget(restored)
+        self.decisions.steps = [s for s in self.decisions.steps if s.kind != "apply"]
+        self._show_view(keep_current=True)
+        text, problems = file_actions.undo_summary(report)
+        if unknown:
+            text += " Scan again (F5) to see the photos put back from earlier sessions."
+        dialogs.summary(self, "Put back", text, problems)

@@ -43,7 +43,7 @@ class TaskRunner(QObject):
         def body() -> None:
             try:
                 value = fn()
-            except BaseException as exc:  # noqa: BLE001 - reported on the GUI thread
+            except BaseException as exc:  # reported on the GUI thread
                 if on_error is not None:
                     self.run_on_main(lambda e=exc: on_error(e))
                 else:
