@@ -1,7 +1,9 @@
 """Near-duplicate grouping on L2-normalised vectors with FAISS.
 
 Neighbour pairs come from an exact inner-product (cosine) range search, done
-in blocks of queries so memory stays bounded. Groups are formed around centres
+in blocks of queries so memory stays bounded; above EXACT_MAX vectors an
+approximate search (core/ann.py: sketch + k-means cells, exact re-scoring)
+replaces the O(N^2) one. Groups are formed around centres
 so they never chain: every member is within the threshold of its group's
 centre photo, whatever links exist between other members.
 """
@@ -13,7 +15,10 @@ from dataclasses import dataclass
 import faiss
 import numpy as np
 
+from duplicalt.core.ann import approximate_pairs
+
 BLOCK = 8192
+EXACT_MAX = 20_000  # exact search up to this many vectors (~1 s at 10k on 2 cores)
 
 
 @dataclass(frozen=True, eq=False)
@@ -44,12 +49,16 @@ def make_index(vectors: np.ndarray) -> faiss.Index:
     return index
 
 
-def neighbour_pairs(vectors: np.ndarray, floor: float, block: int = BLOCK) -> Pairs:
-    """All pairs with cosine >= floor (exact search, queried in blocks)."""
+def neighbour_pairs(vectors: np.ndarray, floor: float, block: int = BLOCK,
+                    exact_max: int = EXACT_MAX) -> Pairs:
+    """All pairs with cosine >= floor: exact search (queried in blocks) up to
+    ``exact_max`` vectors, above that approximate (float16 input is fine)."""
     n = len(vectors)
     if n < 2:
         empty = np.zeros(0, np.int64)
         return Pairs(empty, empty, np.zeros(0, np.float32), floor, n)
+    if n > exact_max:
+        return Pairs(*approximate_pairs(vectors, floor), floor, n)
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     index = make_index(vectors)
     parts_i, parts_j, parts_s = [], [], []
