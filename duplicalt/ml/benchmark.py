@@ -89,9 +89,9 @@ def score(predicted: set[frozenset[str]], truth: Truth) -> Scores:
     hits = predicted & true_pairs
     precision = len(hits) / len(predicted) if predicted else 1.0
     recall = len(hits) / len(true_pairs) if true_pairs else 1.0
-    per_family = {f: (sum(p in predicted for p in ps) / len(ps) if ps else 0.0)
-                  for f, ps in truth.family_pairs().items()}
-    macro = sum(per_family.values()) / len(per_family)
+    per_family = {f: sum(p in predicted for p in ps) / len(ps)
+                  for f, ps in truth.family_pairs().items() if ps}
+    macro = sum(per_family.values()) / len(per_family) if per_family else 1.0
     return Scores(precision, recall, _f1(precision, recall), macro, _f1(precision, macro),
                   per_family, len(predicted), len(predicted - true_pairs))
 
