@@ -13,6 +13,9 @@ from duplicalt import __version__
 from duplicalt.gui import theme
 
 
+SWITCH_INTERVAL = 0.001  # seconds
+
+
 def qt_drops_references() -> bool:
     """True for a PySide6 build that loses a reference to None on every void call
     (6.12.0 on Python < 3.12): such a window crashes within a minute."""
@@ -37,6 +40,10 @@ def make_app(argv: list[str] | None = None) -> QApplication:
         QGuiApplication.setDesktopFileName("duplicalt")
         app.setWindowIcon(QIcon(str(Path(__file__).with_name("duplicalt.svg"))))
     theme.apply(app)
+    # A busy Python worker hands the GIL back to the GUI thread after at most this
+    # long (default 5 ms); every Qt call the GUI thread makes may have to wait that
+    # long to get back into Python, so a shorter interval keeps the window fluid.
+    sys.setswitchinterval(SWITCH_INTERVAL)
     if qt_drops_references():
         print("duplicalt: warning: this PySide6 build mishandles reference counts and the "
               "window will crash; run scripts/setup.sh (it installs PySide6 < 6.12 on "

@@ -17,9 +17,9 @@ from duplicalt.gui.decisions import Decisions
 from duplicalt.gui.group_list import GroupModel, GroupTable
 from duplicalt.gui.review import ReviewPanel
 from duplicalt.gui.review_actions import ReviewActions
-from duplicalt.gui.scan_worker import (ScanJob, ScanOutcome, ScanRequest, load_default_embedder,
-                                       regroup_at)
+from duplicalt.gui.scan_worker import ScanJob, ScanOutcome, ScanRequest, load_default_embedder
 from duplicalt.gui.settings import Settings, folder_problem, is_inside
+from duplicalt.gui.regrouper import Regrouper
 from duplicalt.gui.tasks import TaskRunner
 from duplicalt.gui.thumbs import ImageLoader
 from duplicalt.gui.widgets import ProblemsPanel, ScanPage, StartPage, TopBar
@@ -48,7 +48,8 @@ class MainWindow(ReviewActions, QMainWindow):
         self.groups: list[Group] = []  # shown: view's groups without moved files
         self.gone: set[Path] = set()  # moved away by Apply (back again after undo)
         self.job: ScanJob | None = None
-        self._regroup_generation = 0
+        self.regrouper = Regrouper(self.runner, self._regrouped,
+                                   lambda exc: dialogs.error(self, "Regrouping failed", str(exc)))
         self._regroup_timer = QTimer(self, singleShot=True, interval=40)
         self._regroup_timer.timeout.connect(self._regroup_now)
         self._build()
@@ -188,6 +189,7 @@ class MainWindow(ReviewActions, QMainWindow):
     def _scan_done(self, out: ScanOutcome) -> None:
         self.job = None
         self.base = self.view = out.result
+        self.regrouper.reset(out.result, out.threshold)
         self.top.set_range(out.floor, out.threshold)
         self.problems.show_items(out.result.root, out.result.unreadable, out.result.links)
         n_bad = len(out.result.unreadable) + len(out.result.links)
@@ -214,17 +216,10 @@ class MainWindow(ReviewActions, QMainWindow):
         self._regroup_timer.start()
 
     def _regroup_now(self) -> None:
-        if self.base is None:
-            return
-        self._regroup_generation += 1
-        generation, base = self._regroup_generation, self.base
-        value = self.top.slider.value() / 1000.0
-        self.runner.run(lambda: regroup_at(base, value),
-                        lambda view: self._regrouped(generation, view),
-                        lambda exc: dialogs.error(self, "Regrouping failed", str(exc)))
+        self.regrouper.request(self.top.slider.value() / 1000.0)
 
-    def _regrouped(self, generation: int, view: ScanResult) -> None:
-        if generation == self._regroup_generation and self.base is not None:
+    def _regrouped(self, view: ScanResult) -> None:
+        if self.base is not None:
             self.view = view
             self._show_view(keep_current=True)
 

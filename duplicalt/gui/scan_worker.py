@@ -16,7 +16,7 @@ from typing import Callable
 from duplicalt.core.cache import Cache, default_cache_path
 from duplicalt.core.pipeline import regroup, scan
 from duplicalt.core.types import Embedder, Progress, ScanResult
-from duplicalt.gui.tasks import TaskRunner
+from duplicalt.gui.tasks import TaskRunner, lower_priority
 
 GUI_BATCH = 8  # small batches: Cancel is honoured between batches, well within a second
 MIN_INTERVAL = 0.05  # seconds between progress updates sent to the window
@@ -101,6 +101,7 @@ class ScanJob:
         return self.cancel_event.is_set()
 
     def _work(self, req: ScanRequest, progress: Throttle) -> ScanOutcome:
+        lower_priority()
         progress(Progress("model", 0, 0, message="Loading the model"))
         embedder = self.get_embedder()
         default = model_threshold(embedder)

@@ -8,12 +8,25 @@ from any thread.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Qt, Signal
 
 log = logging.getLogger(__name__)
+
+
+def lower_priority(niceness: int = 10) -> None:
+    """Run the calling thread (and the threads it starts: decoders, torch's pool) at a
+    lower CPU priority, so the GUI thread wins a busy CPU. Linux only; harmless elsewhere."""
+    if os.environ.get("DUPLICALT_NO_NICE") or not hasattr(os, "setpriority"):
+        return
+    try:
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, max(os.getpriority(os.PRIO_PROCESS, tid), niceness))
+    except OSError:
+        pass
 
 
 class TaskRunner(QObject):
