@@ -40,7 +40,10 @@ class TaskRunner(QObject):
 
     def run_on_main(self, fn: Callable[[], Any]) -> None:
         """Queue ``fn`` to run on the GUI thread (safe from any thread)."""
-        self._call.emit(fn)
+        try:
+            self._call.emit(fn)
+        except RuntimeError:  # the window is gone (closed during a scan): drop it
+            log.debug("run_on_main after the window closed; dropped")
 
     @staticmethod
     def _invoke(fn: Callable[[], Any]) -> None:
