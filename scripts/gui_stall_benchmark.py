@@ -106,6 +106,25 @@ def pump(app, seconds: float) -> None:
     wait(app, lambda: time.monotonic() >= end, seconds + 5)
 
 
+class GcPauses:
+    """The longest garbage-collector pause (it holds the GIL, so it stalls every thread)."""
+
+    def __init__(self, phase) -> None:
+        import gc
+
+        self.phase = phase  # the benchmark phase now, to say when the pauses happen
+        self.start, self.longest = 0.0, {}
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self.start = time.perf_counter()
+            return
+        ms = (time.perf_counter() - self.start) * 1000
+        gen = f"{self.phase()[:24]}: gen{info['generation']}"
+        self.longest[gen] = round(max(self.longest.get(gen, 0.0), ms), 1)
+
+
 def similarity_quantiles(vectors) -> dict:
     import numpy as np
 
@@ -140,6 +159,7 @@ def main() -> int:
     window.show()
     beat = Heartbeat(lambda: window.scan_page.detail.text() if window.job else
                      window.statusBar().currentMessage()[:60])
+    gc_pauses = GcPauses(lambda: beat.phase)
     beat.enter("start-up: torch imported in the background (app.warm_up)")
     warm = warm_up()
     wait(app, lambda: not warm.is_alive(), timeout=300)
@@ -165,6 +185,7 @@ def main() -> int:
               "load_average": os.getloadavg(), "platform": app.platformName(),
               "phases": {k: v for k, v in beat.report().items() if k not in ("start", "end")},
               "stalls_over_30ms": sorted(beat.worst, reverse=True)[:15],
+              "longest_gc_pause_ms": gc_pauses.longest,
               "pair_similarity_quantiles": similarity_quantiles(window.base.vectors)}
     window.close()
     print(json.dumps(report, indent=1))

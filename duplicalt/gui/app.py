@@ -1,6 +1,7 @@
 """Starting the window: ``duplicalt`` with no arguments calls ``run()``."""
 from __future__ import annotations
 
+import gc
 import sys
 import threading
 from pathlib import Path
@@ -51,6 +52,14 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     return app
 
 
+def settle_garbage() -> None:
+    """Move everything alive now (torch's modules, a loaded scan) out of the garbage
+    collector's sight: a full collection then takes milliseconds, not ~80 ms with the
+    GIL held (a stall of every thread, the GUI's included). Freezing is instant; a
+    collection first would itself be such a stall."""
+    gc.freeze()
+
+
 def warm_up() -> threading.Thread:
     """Import torch and the model code in the background while the window opens,
     so the first scan starts at once (and the import is not a GUI-thread stall)."""
@@ -58,7 +67,8 @@ def warm_up() -> threading.Thread:
         try:
             import duplicalt.ml.embed  # noqa: F401 - torch is the slow part
         except Exception:  # reported later, when a scan needs the model
-            pass
+            return
+        settle_garbage()
 
     thread = threading.Thread(target=body, name="duplicalt-warm-up", daemon=True)
     thread.start()

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QSplitter, QSta
 
 from duplicalt.core.types import Embedder, Group, ScanResult
 from duplicalt.gui import dialogs
+from duplicalt.gui.app import settle_garbage
 from duplicalt.gui.decisions import Decisions
 from duplicalt.gui.group_list import GroupModel, GroupTable
 from duplicalt.gui.review import ReviewPanel
@@ -190,6 +191,7 @@ class MainWindow(ReviewActions, QMainWindow):
         self.job = None
         self.base = self.view = out.result
         self.regrouper.reset(out.result, out.threshold)
+        settle_garbage()  # the scan's many small objects: keep them out of full collections
         self.top.set_range(out.floor, out.threshold)
         self.problems.show_items(out.result.root, out.result.unreadable, out.result.links)
         n_bad = len(out.result.unreadable) + len(out.result.links)
