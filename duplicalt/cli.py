@@ -152,7 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
 # Subcommands that live beside the scan (each adds its own parser).
 _PLUGINS = [
     ("duplicalt.cli_actions", ["add_apply_parser", "add_restore_parser"]),
-    ("duplicalt.cli_ml", ["add_train_parser", "add_evaluate_parser"]),
+    ("duplicalt.cli_ml", ["add_train_parser", "add_evaluate_parser", "add_bench_parser"]),
 ]
 
 

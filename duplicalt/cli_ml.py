@@ -1,4 +1,4 @@
-"""`duplicalt train` and `duplicalt evaluate`: thin wrappers over duplicalt.ml.
+"""`duplicalt train`, `evaluate` and `bench`: thin wrappers over duplicalt.ml and duplicalt.bench.
 
 Their options are parsed by the ml modules themselves, imported only when the
 command runs, so `duplicalt --help` stays instant (no torch import).
@@ -29,3 +29,8 @@ def add_train_parser(sub) -> None:
 def add_evaluate_parser(sub) -> None:
     _forwarding(sub, "evaluate", "duplicalt.ml.evaluate",
                 "score the encoder and hash baselines on a synthetic duplicate benchmark")
+
+
+def add_bench_parser(sub) -> None:
+    _forwarding(sub, "bench", "duplicalt.bench",
+                "time cold/warm scans of camera-sized photos beside imagehash, and grouping at scale")

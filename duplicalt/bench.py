@@ -1,0 +1,168 @@
+"""`duplicalt bench` (and scripts/benchmark_speed.py): scan speed in one run.
+
+Times, on a fixed-seed folder of camera-sized JPEGs: our cold scan (empty
+cache), a warm re-scan (nothing changed), a re-scan after 1 % of the files
+changed and, where installed, imagehash pHash over the same folder; then a warm
+re-scan of many small files and the grouping of N random 512-d vectors with
+planted near-duplicates. Every measurement runs in its own child process, so
+each peak RSS is its own. Child processes: duplicalt/bench_child.py.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "bench" / "originals"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--originals", type=Path, default=SHARED, help="source photos")
+    p.add_argument("--work", type=Path, default=Path("runs/speed"), help="generated data here")
+    p.add_argument("--n", type=int, default=150, help="camera-sized photos")
+    p.add_argument("--size", default="4032x3024", help="camera photo size WxH")
+    p.add_argument("--small", type=int, default=10_000, help="files for the warm re-scan (0: skip)")
+    p.add_argument("--scale", type=int, nargs="*", default=[100_000, 1_000_000],
+                   help="vector counts for the grouping scale run")
+    p.add_argument("--model", default=None)
+    p.add_argument("--device", default="auto")
+    p.add_argument("--workers", type=int, default=None, help="decode threads (default: cores)")
+    p.add_argument("--threads", type=int, default=None, help="torch threads (default: cores/4)")
+    p.add_argument("--precision", default="fp32", choices=["fp32", "bf16"])
+    p.add_argument("--threshold", type=float, default=None, help="default: the model's")
+    p.add_argument("--compare-bf16", action="store_true", help="also a cold scan in bf16")
+    p.add_argument("--reference", action="store_true",
+                   help="also a cold scan with the old settings (torch default threads)")
+    p.add_argument("--no-verify", action="store_true", help="skip the scans with verification")
+    p.add_argument("--no-phash", action="store_true")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", type=Path, dest="json_out")
+
+
+def child(kind: str, **spec) -> dict:
+    """Run one measurement in a fresh interpreter; its JSON answer."""
+    cmd = [sys.executable, "-m", "duplicalt.bench_child", kind, json.dumps(spec, default=str)]
+    out = subprocess.run(cmd, capture_output=True, text=True, env=dict(os.environ))
+    if out.returncode != 0:
+        raise RuntimeError(f"bench child {kind} failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _row(label: str, r: dict, files: int | None = None) -> str:
+    n = files or r["files"]
+    rate = n / r["seconds"] if r["seconds"] else float("inf")
+    extra = f"  groups {r['groups']}" if "groups" in r else ""
+    return (f"{label:<44}{r['seconds']:>9.2f} s{rate:>10.1f} /s  peak RSS "
+            f"{r['peak_rss_mb']:>6.0f} MB{extra}")
+
+
+def camera_runs(args, folder: Path, emb: dict) -> tuple[list[str], dict]:
+    lines, res = [], {}
+    cache = args.work / "bench-cache.sqlite"
+    for verify in ([False] if args.no_verify else [False, True]):
+        tag = "scan+verify" if verify else "scan"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{cache}{suffix}").unlink(missing_ok=True)
+        spec = dict(emb, folder=folder, cache=cache, verify=verify)
+        res[f"{tag} cold"] = child("scan", **spec)
+        res[f"{tag} warm"] = child("scan", **spec)
+        res[f"{tag} 1% changed"] = child("scan", **spec, change=0.01, seed=args.seed)
+        for k in ("cold", "warm", "1% changed"):
+            lines.append(_row(f"ours {tag} {k}", res[f"{tag} {k}"]))
+        same = res[f"{tag} cold"]["signature"] == res[f"{tag} warm"]["signature"]
+        lines.append(f"  warm groups identical to cold: {same}")
+    for name, extra in (("reference", {"threads": 0}), ("bf16", {"precision": "bf16"})):
+        if getattr(args, "reference" if name == "reference" else "compare_bf16"):
+            res[f"scan {name}"] = child("scan", **dict(emb, **extra), folder=folder,
+                                        cache=None, verify=False)
+            same = res[f"scan {name}"]["signature"] == res["scan cold"]["signature"]
+            lines.append(_row(f"ours scan cold, {name}", res[f"scan {name}"])
+                         + f"  same groups: {same}")
+    return lines, res
+
+
+def phash_runs(args, folder: Path, workers: int) -> tuple[list[str], dict]:
+    try:
+        import imagehash  # noqa: F401
+    except ImportError:
+        return ["imagehash not installed (pip install .[bench]): no pHash baseline"], {}
+    res, lines = {}, []
+    for threads in sorted({1, workers}):
+        r = res[f"phash {threads}"] = child("phash", folder=folder, threads=threads)
+        lines.append(_row(f"imagehash pHash, {threads} thread(s)", r))
+    return lines, res
+
+
+def ratios(res: dict) -> list[str]:
+    out = []
+    best_phash = max((r["files"] / r["seconds"] for k, r in res.items() if k.startswith("phash")),
+                     default=None)
+    for key in ("scan cold", "scan+verify cold"):
+        if key in res and best_phash:
+            rate = res[key]["files"] / res[key]["seconds"]
+            out.append(f"{key} / best imagehash pHash: {rate / best_phash:.2f}x")
+    if "scan reference" in res:
+        ref = res["scan reference"]["seconds"]
+        out.append(f"scan cold speed-up over the old thread settings: "
+                   f"{ref / res['scan cold']['seconds']:.2f}x")
+    for key in ("scan warm", "scan 1% changed"):
+        if key in res:
+            out.append(f"{key} vs cold: {res['scan cold']['seconds'] / res[key]['seconds']:.1f}x faster")
+    return out
+
+
+def main(args) -> int:
+    from duplicalt.bench_data import camera_folder
+
+    args.work.mkdir(parents=True, exist_ok=True)
+    size = tuple(int(v) for v in args.size.lower().split("x"))
+    started = time.monotonic()
+    folder = args.work / f"camera-{args.n}-{size[0]}x{size[1]}-s{args.seed}"
+    print(f"Making/reusing {args.n} camera-sized JPEGs in {folder} ...", flush=True)
+    camera_folder(args.originals, folder, args.n, args.seed, size)
+    mb = sum(p.stat().st_size for p in folder.glob("*.jpg")) / args.n / 1e6
+    emb = {"model": args.model, "device": args.device, "workers": args.workers,
+           "threads": args.threads, "precision": args.precision, "threshold": args.threshold}
+    info = child("info", **emb)
+    print(f"{args.n} photos {size[0]}x{size[1]}, {mb:.1f} MB each; {info['cpus']} CPUs; model "
+          f"input {info['input_size']} px on {info['device']}, {info['workers']} decode workers, "
+          f"{info['threads']} torch threads, {args.precision}", flush=True)
+    lines, res = camera_runs(args, folder, emb)
+    more, phash = phash_runs(args, folder, info["workers"])
+    res.update(phash)
+    print("\n".join(lines + more + ratios(res)), flush=True)
+    if args.small:
+        res.update(small_runs(args, emb))
+    for n in args.scale:
+        r = res[f"group {n}"] = child("group", n=n, seed=args.seed)
+        print(f"group {n:>9,} x 512 float16 vectors: {r['seconds']:.1f} s, peak RSS "
+              f"{r['peak_rss_mb']:.0f} MB, {r['pairs']} pairs, planted recall {r['recall']:.4f}, "
+              f"{r['groups']} groups ({r['path']})", flush=True)
+    print(f"bench total {time.monotonic() - started:.0f} s")
+    if args.json_out:
+        args.json_out.write_text(json.dumps(res, indent=1, default=str))
+    return 0
+
+
+def small_runs(args, emb: dict) -> dict:
+    from duplicalt.bench_data import small_folder
+
+    folder = args.work / f"small-{args.small}-s{args.seed}"
+    print(f"Making/reusing {args.small} small JPEGs in {folder} ...", flush=True)
+    small_folder(args.originals, folder, args.small, args.seed)
+    cache = args.work / "bench-small-cache.sqlite"
+    spec = dict(emb, folder=folder, cache=cache, verify=False)
+    res = {"small cold": child("scan", **spec, fresh=True), "small warm": child("scan", **spec)}
+    print(_row(f"ours scan cold, {args.small} small files", res["small cold"]))
+    print(_row(f"ours scan warm, {args.small} unchanged files", res["small warm"]), flush=True)
+    return res
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(prog="benchmark_speed", description=__doc__)
+    add_arguments(parser)
+    raise SystemExit(main(parser.parse_args()))
