@@ -64,11 +64,14 @@ def warm_up() -> threading.Thread:
     """Import torch and the model code in the background while the window opens,
     so the first scan starts at once (and the import is not a GUI-thread stall)."""
     def body() -> None:
+        gc.disable()  # no full collection of torch's half-built modules mid-import
         try:
             import duplicalt.ml.embed  # noqa: F401 - torch is the slow part
         except Exception:  # reported later, when a scan needs the model
-            return
-        settle_garbage()
+            pass
+        finally:
+            settle_garbage()
+            gc.enable()
 
     thread = threading.Thread(target=body, name="duplicalt-warm-up", daemon=True)
     thread.start()
