@@ -73,7 +73,9 @@ class TorchEmbedder:
         if self.device.type != "mps":
             self.model = self.model.to(memory_format=torch.channels_last)
         self.preprocess = loaded.preprocess
-        self.model_id = loaded.sha256
+        # the cache key covers everything that changes a vector: weights and preprocessing
+        pre = self.preprocess
+        self.model_id = f"{loaded.sha256}:{pre.size}:{pre.mean}:{pre.std}"
         self.dim = self.model.embedding_dim
         self.meta = loaded.meta
         self.batch_size = batch_size

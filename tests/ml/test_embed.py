@@ -1,0 +1,30 @@
+import json
+import shutil
+
+import numpy as np
+
+from duplicalt.ml.embed import load
+from tests.photos import make_photo, save
+
+
+def test_input_size_is_part_of_the_cache_key(tiny_model, tmp_path):
+    """Same weights, other preprocessing: other vectors, so another cache key."""
+    other = tmp_path / "m"
+    shutil.copytree(tiny_model.parent, other)
+    sidecar = other / tiny_model.name
+    meta = json.loads(sidecar.read_text())
+    meta["input_size"] = 96
+    sidecar.write_text(json.dumps(meta))
+    a, b = load(tiny_model, device="cpu"), load(sidecar, device="cpu")
+    assert a.model_id != b.model_id and a.model_id.startswith(meta["sha256"])
+
+
+def test_embed_yields_every_index_once_with_errors(tiny_embedder, tmp_path):
+    paths = [save(make_photo(k, (120, 90)), tmp_path / f"{k}.jpg") for k in range(5)]
+    bad = tmp_path / "bad.jpg"
+    bad.write_bytes(b"\xff\xd8\xff broken")
+    outs = [o for batch in tiny_embedder.embed(paths + [bad]) for o in batch]
+    assert sorted(o.index for o in outs) == list(range(6))
+    vecs = [o.vector for o in outs if o.vector is not None]
+    assert len(vecs) == 5 and all(abs(np.linalg.norm(v) - 1) < 1e-4 for v in vecs)
+    assert outs[-1].error and outs[-1].vector is None
