@@ -111,7 +111,8 @@ def ratios(res: dict) -> list[str]:
                    f"{ref / res['scan cold']['seconds']:.2f}x")
     for key in ("scan warm", "scan 1% changed"):
         if key in res:
-            out.append(f"{key} vs cold: {res['scan cold']['seconds'] / res[key]['seconds']:.1f}x faster")
+            speed = res["scan cold"]["seconds"] / res[key]["seconds"]
+            out.append(f"{key} vs cold: {speed:.1f}x faster")
     return out
 
 

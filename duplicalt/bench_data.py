@@ -77,7 +77,8 @@ def camera_folder(originals: Path, folder: Path, n: int, seed: int = 0,
     return names
 
 
-def small_folder(originals: Path, folder: Path, n: int, seed: int = 0, side: int = 160) -> list[Path]:
+def small_folder(originals: Path, folder: Path, n: int, seed: int = 0,
+                 side: int = 160) -> list[Path]:
     """``n`` distinct small JPEGs (a source photo, a random crop, a random tint)."""
     sources = _sources(originals)
     spec = {"kind": "small", "n": n, "seed": seed, "side": side}

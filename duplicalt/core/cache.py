@@ -30,6 +30,8 @@ CREATE TABLE IF NOT EXISTS verified (
     PRIMARY KEY (a, b, verifier));
 CREATE TABLE IF NOT EXISTS hashes (
     path BLOB PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, digest TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS kinds (
+    path BLOB PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, kind TEXT NOT NULL);
 """
 
 
@@ -76,7 +78,8 @@ class Cache:
         db.executescript(_SCHEMA)
         row = db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
         if row is None or int(row[0]) != SCHEMA_VERSION:
-            db.executescript("DELETE FROM embeddings; DELETE FROM hashes; DELETE FROM verified;")
+            db.executescript("DELETE FROM embeddings; DELETE FROM hashes; DELETE FROM verified; "
+                             "DELETE FROM kinds;")
             db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
             db.commit()
         if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
@@ -134,6 +137,22 @@ class Cache:
         self._db.executemany("INSERT OR REPLACE INTO hashes VALUES (?,?,?,?)",
                              [(_key(e.path), e.size, e.mtime_ns, d) for e, d in rows])
         self._db.commit()
+
+    def get_kinds(self, root: Path) -> dict[bytes, tuple[int, int, str]]:
+        """Recorded (size, mtime_ns, kind) of the files under ``root``, keyed like
+        the cache ("" = read, not a photo): one range query, for walk(known=...)."""
+        low = _key(Path(os.path.abspath(root))).rstrip(os.sep.encode()) + os.sep.encode()
+        high = low[:-1] + bytes([low[-1] + 1])
+        rows = self._db.execute("SELECT path, size, mtime_ns, kind FROM kinds "
+                                "WHERE path >= ? AND path < ?", (low, high))
+        return {path: (size, mtime, kind) for path, size, mtime, kind in rows}
+
+    def put_kinds(self, rows: Sequence[tuple[Path, int, int, str]]) -> None:
+        """Record what walk read (WalkResult.sniffed)."""
+        if rows:
+            self._db.executemany("INSERT OR REPLACE INTO kinds VALUES (?,?,?,?)",
+                                 [(_key(p), size, mtime, kind) for p, size, mtime, kind in rows])
+            self._db.commit()
 
     @staticmethod
     def _sig(a: FileEntry, b: FileEntry) -> str:
