@@ -33,4 +33,4 @@ def add_evaluate_parser(sub) -> None:
 
 def add_bench_parser(sub) -> None:
     _forwarding(sub, "bench", "duplicalt.bench",
-                "time cold/warm scans of camera-sized photos beside imagehash, and grouping at scale")
+                "time cold/warm scans of camera-sized photos beside imagehash; grouping at scale")

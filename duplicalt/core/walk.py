@@ -32,7 +32,7 @@ class WalkResult:
     files: tuple[FileEntry, ...]
     links: tuple[LinkEntry, ...]
     unreadable: tuple[Unreadable, ...]
-    sniffed: tuple[tuple[Path, int, int, str], ...] = ()  # read this walk: (path, size, mtime, kind)
+    sniffed: tuple[tuple[Path, int, int, str], ...] = ()  # read now: (path, size, mtime, kind)
 
 
 def _rel_prefix(root: Path, dirpath: str) -> str:

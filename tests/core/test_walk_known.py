@@ -49,8 +49,8 @@ def test_changed_file_is_read_again(tmp_path):
 
 def test_kinds_are_scoped_to_the_root(tmp_path):
     cache = Cache(None)
-    cache.put_kinds([(tmp_path / "r" / "x.jpg", 1, 1, "jpeg"),
-                     (tmp_path / "r2" / "y.jpg", 1, 1, "jpeg"), (tmp_path / "rr.jpg", 1, 1, "jpeg")])
+    rows = [(tmp_path / name, 1, 1, "jpeg") for name in ("r/x.jpg", "r2/y.jpg", "rr.jpg")]
+    cache.put_kinds(rows)
     assert list(cache.get_kinds(tmp_path / "r")) == [os.fsencode(tmp_path / "r" / "x.jpg")]
     assert len(cache.get_kinds(tmp_path)) == 3
 
