@@ -114,3 +114,16 @@ def test_drop_a_folder_scans_it_and_settings_are_remembered(qtbot, window, photo
     assert again.backup_for(photo_folder.resolve()) == custom
     w2 = new_window(qtbot, again, lambda: None, tmp_path / "c2.sqlite")
     assert (w2.width(), w2.height()) == (720, 520)
+
+
+def test_closing_during_a_scan_stops_it(qtbot, settings, photo_folder, tmp_path):
+    embedder = SlowEmbedder()
+    w = new_window(qtbot, settings, lambda: embedder, tmp_path / "cache.sqlite")
+    w.start_scan(photo_folder)
+    qtbot.waitUntil(lambda: embedder.calls >= 2, timeout=WAIT)
+    job = w.job
+    started = time.monotonic()
+    w.close()
+    assert job.cancelled and time.monotonic() - started < 3.0
+    job.thread.join(5)
+    assert not job.thread.is_alive()
