@@ -29,6 +29,7 @@ except ImportError:  # pragma: no cover - optional
     threadpool_limits = None
 
 ROWS = 16384  # rows per projection or assignment task
+TILE = 1 << 24  # similarities computed at once per worker (64 MB)
 VERIFY_CHUNK = 1 << 20  # candidate pairs re-scored at a time
 
 
@@ -135,13 +136,19 @@ def _rescore(vectors: np.ndarray, a: np.ndarray, b: np.ndarray, floor: float):
 
 
 def _cell_hits(z, zs, members, m0, m1, queries, cut):
-    """(query, member) pairs of one cell with sketch cosine >= cut, self excluded."""
-    sims = z[queries] @ zs[m0:m1].T
-    rows = np.flatnonzero(sims.max(axis=1) >= cut)
-    qi, mi = np.nonzero(sims[rows] >= cut)
-    a, b = queries[rows[qi]], members[m0 + mi]
-    ok = a != b
-    return a[ok], b[ok]
+    """(query, member) pairs of one cell with sketch cosine >= cut, self excluded;
+    queries in chunks so a crowded cell (a big burst) stays within ~64 MB."""
+    step = max(1, TILE // (m1 - m0))
+    out_a, out_b = [], []
+    for q in range(0, len(queries), step):
+        chunk = queries[q:q + step]
+        sims = z[chunk] @ zs[m0:m1].T
+        rows = np.flatnonzero(sims.max(axis=1) >= cut)
+        qi, mi = np.nonzero(sims[rows] >= cut)
+        a, b = chunk[rows[qi]], members[m0 + mi]
+        out_a.append(a[a != b])
+        out_b.append(b[a != b])
+    return np.concatenate(out_a), np.concatenate(out_b)
 
 
 def candidates(z: np.ndarray, probe: np.ndarray, cut: float, cells: int):

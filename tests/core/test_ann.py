@@ -82,3 +82,16 @@ def test_low_floor_uses_full_dimension():
     approx = neighbour_pairs(x, 0.5, exact_max=10)
     assert as_set(approx) <= as_set(neighbour_pairs(x, 0.5))
     assert len(approx.i) >= 45
+
+
+def test_crowded_cell_is_chunked(monkeypatch):
+    """One burst of near-identical photos: every pair found, memory bounded."""
+    monkeypatch.setattr(ann, "TILE", 1000)
+    rng = np.random.default_rng(5)
+    centre = rng.standard_normal(64).astype(np.float32)
+    x = np.concatenate([centre + 0.05 * rng.standard_normal((150, 64)).astype(np.float32),
+                        rng.standard_normal((600, 64)).astype(np.float32)])
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    exact = neighbour_pairs(x, 0.95)
+    assert len(exact.i) == 150 * 149 // 2
+    assert as_set(neighbour_pairs(x, 0.95, exact_max=10)) == as_set(exact)
