@@ -5,8 +5,8 @@ import html
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QButtonGroup, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
-                               QHBoxLayout, QLabel, QLineEdit, QMessageBox, QPushButton,
+from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QDialog, QDialogButtonBox, QFileDialog,
+                               QFormLayout, QHBoxLayout, QLabel, QLineEdit, QMessageBox, QPushButton,
                                QRadioButton, QVBoxLayout, QWidget)
 
 from duplicalt.gui.facts import human_size
@@ -72,7 +72,8 @@ def summary(parent: QWidget, title: str, text: str, problems: list[str]) -> None
 class SettingsDialog(QDialog):
     """Backup folder, where removed photos go, and the model file."""
 
-    def __init__(self, parent: QWidget, backup: Path, removal: str, model: str | None) -> None:
+    def __init__(self, parent: QWidget, backup: Path, removal: str, model: str | None,
+                 verify: bool = True) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.backup = QLineEdit(str(backup), self)
@@ -91,6 +92,10 @@ class SettingsDialog(QDialog):
         removal_box.addWidget(self.to_trash)
         form.addRow("Removed photos", removal_box)
         form.addRow("Model", self._row(self.model, self._pick_model))
+        self.verify = QCheckBox("Confirm close pairs by matching details (slower, fewer "
+                                "false matches; used from the next scan)")
+        self.verify.setChecked(verify)
+        form.addRow("Checking", self.verify)
         note = QLabel("Nothing is ever deleted. The backup folder is skipped by scans.")
         note.setObjectName("muted")
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
@@ -123,6 +128,7 @@ class SettingsDialog(QDialog):
         if chosen:
             self.model.setText(chosen)
 
-    def values(self) -> tuple[Path, str, str | None]:
+    def values(self) -> tuple[Path, str, str | None, bool]:
         removal = TRASH if self.to_trash.isChecked() else BACKUP
-        return Path(self.backup.text().strip()), removal, self.model.text().strip() or None
+        return (Path(self.backup.text().strip()), removal, self.model.text().strip() or None,
+                self.verify.isChecked())

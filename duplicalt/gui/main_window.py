@@ -50,7 +50,8 @@ class MainWindow(ReviewActions, QMainWindow):
         self.gone: set[Path] = set()  # moved away by Apply (back again after undo)
         self.job: ScanJob | None = None
         self.regrouper = Regrouper(self.runner, self._regrouped,
-                                   lambda exc: dialogs.error(self, "Regrouping failed", str(exc)))
+                                   lambda exc: dialogs.error(self, "Regrouping failed", str(exc)),
+                                   self._regroup_progress, cache_path)
         self._regroup_timer = QTimer(self, singleShot=True, interval=40)
         self._regroup_timer.timeout.connect(self._regroup_now)
         self._build()
@@ -171,7 +172,8 @@ class MainWindow(ReviewActions, QMainWindow):
         self.scan_page.start(folder)
         self._set_page(SCANNING)
         exclude = (self.backup,) if is_inside(self.backup, folder) else ()
-        req = ScanRequest(folder, self.settings.threshold(), exclude, self.cache_path)
+        req = ScanRequest(folder, self.settings.threshold(), exclude, self.cache_path,
+                          self.settings.verify)
         self.job = ScanJob(self.runner, self._get_embedder)
         self.job.start(req, self.scan_page.show_progress, self._scan_done, self._scan_failed)
         return True
@@ -220,7 +222,12 @@ class MainWindow(ReviewActions, QMainWindow):
     def _regroup_now(self) -> None:
         self.regrouper.request(self.top.slider.value() / 1000.0)
 
+    def _regroup_progress(self, p) -> None:
+        if p.total:
+            self.statusBar().showMessage(f"Checking close pairs: {p.done} / {p.total}", 3000)
+
     def _regrouped(self, view: ScanResult) -> None:
+        self.statusBar().clearMessage()
         if self.base is not None:
             self.view = view
             self._show_view(keep_current=True)
@@ -246,11 +253,12 @@ class MainWindow(ReviewActions, QMainWindow):
     # -- settings, drag and drop, closing -------------------------------------------
     def edit_settings(self) -> None:
         backup = self.backup or (self.settings.backup_for(self.folder) if self.folder else Path())
-        dlg = dialogs.SettingsDialog(self, backup, self.settings.removal, self.settings.model)
+        dlg = dialogs.SettingsDialog(self, backup, self.settings.removal, self.settings.model,
+                                     self.settings.verify)
         if dlg.exec() != dialogs.QDialog.Accepted:
             return
-        backup, removal, model = dlg.values()
-        self.settings.removal = removal
+        backup, removal, model, verify = dlg.values()
+        self.settings.removal, self.settings.verify = removal, verify
         if model != self.settings.model:
             self.settings.model = model
             with self._embedder_lock:

@@ -24,12 +24,23 @@ DEFAULT_THRESHOLD = 0.90  # when the model names none
 SLIDER_FLOOR = 0.70  # the slider's lowest similarity (lower still for a model calibrated low)
 
 
-def model_threshold(embedder: Embedder) -> float:
+def model_threshold(embedder: Embedder, verified: bool = True) -> float:
+    """The model's calibrated threshold (with or without the second-stage check)."""
     meta = getattr(embedder, "meta", None) or {}
+    key = "default_threshold" if verified else "embedding_only_threshold"
     try:
-        return float(meta.get("default_threshold", DEFAULT_THRESHOLD))
+        return float(meta.get(key, meta.get("default_threshold", DEFAULT_THRESHOLD)))
     except (TypeError, ValueError):
         return DEFAULT_THRESHOLD
+
+
+def make_verifier():
+    """The second-stage check of close pairs, as the CLI uses it (None without OpenCV)."""
+    try:
+        from duplicalt.ml.matcher import OrbMatcher
+    except ImportError:
+        return None
+    return OrbMatcher()
 
 
 def floor_for(threshold: float) -> float:
@@ -65,6 +76,7 @@ class ScanRequest:
     threshold: float | None  # None: the model's calibrated threshold
     exclude: tuple[Path, ...] = ()
     cache_path: Path | None = None
+    verify: bool = True  # confirm close pairs by local-feature matching, like the CLI
 
 
 @dataclass(frozen=True)
@@ -104,14 +116,16 @@ class ScanJob:
         lower_priority()
         progress(Progress("model", 0, 0, message="Loading the model"))
         embedder = self.get_embedder()
-        default = model_threshold(embedder)
+        verifier = make_verifier() if req.verify else None
+        default = model_threshold(embedder, verifier is not None)
         threshold = req.threshold or default
         floor = min(floor_for(default), floor_for(threshold))
         cache = Cache(req.cache_path or default_cache_path())
         try:
             result = scan(req.folder, embedder, threshold, cache=cache, progress=progress,
-                          cancel=self.cancel_event, exclude=req.exclude)
-            result = widen(result, floor, cache)
+                          cancel=self.cancel_event, exclude=req.exclude, verifier=verifier)
+            if verifier is None:  # verified pairs are checked when the slider gets there
+                result = widen(result, floor, cache)
         finally:
             cache.close()
         return ScanOutcome(result, threshold, floor, default)
@@ -124,15 +138,25 @@ def _regroup(result: ScanResult, threshold: float, cache: Cache | None) -> ScanR
 
 
 def widen(result: ScanResult, floor: float, cache: Cache | None = None) -> ScanResult:
-    """Search neighbour pairs down to ``floor`` once (the core's regroup, so a
-    verifier is honoured), keeping the groups at the scan's threshold: every slider
-    position at or above ``floor`` then regroups by filtering, with no re-embedding."""
+    """Search neighbour pairs down to ``floor`` once, keeping the groups at the scan's
+    threshold: every slider position at or above ``floor`` then regroups by filtering."""
     pairs = result.pairs
     if len(result.vectors) < 2 or (pairs is not None and pairs.floor <= floor):
         return result
     return replace(result, pairs=_regroup(result, floor, cache).pairs)
 
 
-def regroup_at(result: ScanResult, threshold: float) -> ScanResult:
-    """The finished scan grouped at another threshold (run in a worker)."""
-    return _regroup(result, threshold, None)
+def regroup_at(result: ScanResult, threshold: float, cache_path: Path | None = None,
+               progress=None) -> ScanResult:
+    """The finished scan grouped at another threshold (run in a worker). Below the
+    pairs already searched, a verified scan checks the new pairs (cached on disk)."""
+    pairs = result.pairs
+    if pairs is None or threshold >= pairs.floor or getattr(result, "verifier", None) is None:
+        return _regroup(result, threshold, None)
+    cache = Cache(cache_path or default_cache_path())
+    try:
+        params = inspect.signature(regroup).parameters
+        extra = {"progress": progress} if "progress" in params else {}
+        return regroup(result, threshold, cache=cache, **extra)
+    finally:
+        cache.close()

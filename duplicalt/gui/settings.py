@@ -96,6 +96,15 @@ class Settings:
         self.store.setValue("backup/removal", TRASH if value == TRASH else BACKUP)
 
     @property
+    def verify(self) -> bool:
+        """Confirm close pairs by local-feature matching (the CLI's default)."""
+        return str(self._get("scan/verify", "true")).lower() != "false"
+
+    @verify.setter
+    def verify(self, value: bool) -> None:
+        self.store.setValue("scan/verify", "true" if value else "false")
+
+    @property
     def model(self) -> str | None:
         return self._get("scan/model")
 

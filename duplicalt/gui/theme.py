@@ -63,6 +63,11 @@ QFrame#card[current="true"] {{ border: 2px solid {ACCENT}; }}
 QLabel#badge {{ border-radius: 3px; padding: 0.1em 0.5em; font-weight: 600; }}
 QStatusBar {{ color: {MUTED}; }}
 QSplitter::handle {{ background: {BG}; }}
+QCheckBox::indicator, QRadioButton::indicator {{ width: 12px; height: 12px;
+    border: 1px solid {MUTED}; background: {PANEL}; border-radius: 3px; }}
+QRadioButton::indicator {{ border-radius: 7px; }}
+QCheckBox::indicator:checked, QRadioButton::indicator:checked {{
+    background: {ACCENT}; border: 3px solid {PANEL}; outline: none; }}
 QDialogButtonBox {{ dialogbuttonbox-buttons-have-icons: 0; }}
 QMessageBox {{ border: 1px solid {BORDER}; }}
 QLineEdit {{ background: {PANEL}; border: 1px solid {BORDER}; border-radius: 4px;
