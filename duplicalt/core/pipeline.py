@@ -147,7 +147,9 @@ def scan(root: Path, embedder: Embedder, threshold: float, cache: Cache | None =
     cancel = cancel or threading.Event()
     cache = cache or Cache(None)
     walk_meter = Meter("walk", 0, progress)
-    found = walk(root, exclude, on_dir=lambda n: walk_meter.add(n - walk_meter.done))
+    found = walk(root, exclude, on_dir=lambda n: walk_meter.add(n - walk_meter.done),
+                 known=cache.get_kinds(root))  # unchanged files: lstat only, not re-read
+    cache.put_kinds(found.sniffed)
     files = found.files
     sets, hash_bad = identical_sets(files, cache, progress, cancel)
     copies = {i for idx in sets for i in idx[1:]}
