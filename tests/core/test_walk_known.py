@@ -58,3 +58,17 @@ def test_kinds_are_scoped_to_the_root(tmp_path):
 def test_relative_paths_are_posix(tmp_path):
     root = tree(tmp_path)
     assert [e.rel for e in walk(root).files] == ["a.jpg", "no_ext", "sub/b.png"]
+
+
+def test_warm_scan_does_not_reopen_unchanged_files(tmp_path, monkeypatch):
+    from duplicalt.core.pipeline import scan
+    from tests.core.fake_embedder import PixelEmbedder
+
+    root = tree(tmp_path)
+    cache = Cache(tmp_path / "c.sqlite")
+    cold = scan(root, PixelEmbedder(), 0.97, cache=cache)
+    monkeypatch.setattr(walk_mod, "open", lambda *a, **k: 1 / 0, raising=False)
+    emb = PixelEmbedder()
+    warm = scan(root, emb, 0.97, cache=cache)
+    assert emb.calls == 0 and warm.entries == cold.entries
+    assert [u.reason for u in warm.unreadable] == [u.reason for u in cold.unreadable]
