@@ -56,6 +56,8 @@ def _row(label: str, r: dict, files: int | None = None) -> str:
     n = files or r["files"]
     rate = n / r["seconds"] if r["seconds"] else float("inf")
     extra = f"  groups {r['groups']}" if "groups" in r else ""
+    if "embedded" in r:
+        extra += f"  (embedded {r['embedded']}, startup {r['startup']:.1f} s)"
     return (f"{label:<44}{r['seconds']:>9.2f} s{rate:>10.1f} /s  peak RSS "
             f"{r['peak_rss_mb']:>6.0f} MB{extra}")
 
