@@ -28,6 +28,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--small", type=int, default=10_000, help="files for the warm re-scan (0: skip)")
     p.add_argument("--scale", type=int, nargs="*", default=[100_000, 1_000_000],
                    help="vector counts for the grouping scale run")
+    p.add_argument("--scale-floor", type=float, default=0.9,
+                   help="threshold of the scale run (planted pairs at cosine floor..floor+0.09)")
     p.add_argument("--model", default=None)
     p.add_argument("--device", default="auto")
     p.add_argument("--workers", type=int, default=None, help="decode threads (default: cores)")
@@ -141,8 +143,9 @@ def main(args) -> int:
     if args.small:
         res.update(small_runs(args, emb))
     for n in args.scale:
-        r = res[f"group {n}"] = child("group", n=n, seed=args.seed)
-        print(f"group {n:>9,} x 512 float16 vectors: {r['seconds']:.1f} s, peak RSS "
+        r = res[f"group {n}"] = child("group", n=n, seed=args.seed, floor=args.scale_floor)
+        print(f"group {n:>9,} x 512 float16 vectors at {args.scale_floor}: {r['seconds']:.1f} s, "
+              f"peak RSS "
               f"{r['peak_rss_mb']:.0f} MB, {r['pairs']} pairs, planted recall {r['recall']:.4f}, "
               f"{r['groups']} groups ({r['path']})", flush=True)
     print(f"bench total {time.monotonic() - started:.0f} s")

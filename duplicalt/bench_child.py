@@ -127,8 +127,9 @@ def group_child(spec: dict) -> dict:
     from duplicalt.bench_data import planted_vectors
     from duplicalt.core import grouping
 
-    vectors, truth = planted_vectors(spec["n"], seed=spec.get("seed", 0))
     floor = spec.get("floor", 0.9)
+    vectors, truth = planted_vectors(spec["n"], lo=floor, hi=min(1.0, floor + 0.09),
+                                     seed=spec.get("seed", 0))
     t0 = time.perf_counter()
     pairs = grouping.neighbour_pairs(vectors, floor)
     groups = grouping.centre_groups(pairs)

@@ -5,7 +5,8 @@ Used by grouping.neighbour_pairs above a size cut-off. Steps:
 1. project the (float16 or float32) unit vectors onto a fixed random orthonormal
    basis of ``dim`` dimensions and re-normalise (a Johnson-Lindenstrauss sketch;
    the cosine of a pair moves by about (1 - c^2) / sqrt(dim));
-2. k-means cells in the sketch; every vector probes its ``probes`` nearest cells;
+2. k-means cells in the sketch; every vector probes its ``probes`` nearest cells
+   (16 at floors >= 0.9, more below);
 3. per cell, one matrix product of the probing vectors against the cell's
    members; sketch cosines above ``floor - margin`` are candidates;
 4. candidates are re-scored on the full vectors and kept at >= floor.
@@ -178,10 +179,18 @@ def _spans(starts: np.ndarray, pieces: int) -> list[tuple[int, int]]:
     return list(zip(edges[:-1], edges[1:]))
 
 
-def approximate_pairs(vectors: np.ndarray, floor: float, probes: int = 16, seed: int = 0):
+def default_probes(floor: float) -> int:
+    """Cells probed per vector: lower floors reach further (planted-pair recall on
+    random 512-d vectors, 100k: 0.997 at 0.9/16, 0.994 at 0.8/32, 0.976 at 0.7/48)."""
+    return 16 if floor >= 0.9 else 32 if floor >= 0.8 else 64
+
+
+def approximate_pairs(vectors: np.ndarray, floor: float, probes: int | None = None,
+                      seed: int = 0):
     """Pairs i < j with exact cosine >= floor, found through the sketch/cells
     (i, j int64 sorted by (i, j); sims float32). Recall < 1, precision 1."""
     n, d = vectors.shape
+    probes = probes or default_probes(floor)
     dim = sketch_dim(floor, d)
     z = project(vectors, dim, seed)
     cells = cell_count(n, probes)
