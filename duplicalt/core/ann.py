@@ -39,15 +39,12 @@ def workers() -> int:
 
 
 def pool_map(fn, items: list) -> list:
-    """``fn`` over ``items`` in worker threads, each with single-threaded BLAS/OpenMP."""
-    limit = threadpool_limits(1) if threadpool_limits else nullcontext()
-    faiss_threads = faiss.omp_get_max_threads()
-    faiss.omp_set_num_threads(1)
-    try:
-        with limit, ThreadPoolExecutor(workers()) as pool:
-            return list(pool.map(fn, items))
-    finally:
-        faiss.omp_set_num_threads(faiss_threads)
+    """``fn`` over ``items`` in worker threads, each with single-threaded BLAS and
+    OpenMP (OpenMP's thread count is per thread: set in each worker)."""
+    limit = threadpool_limits(1, user_api="blas") if threadpool_limits else nullcontext()
+    with limit, ThreadPoolExecutor(workers(), initializer=faiss.omp_set_num_threads,
+                                   initargs=(1,)) as pool:
+        return list(pool.map(fn, items))
 
 
 def sketch_dim(floor: float, d: int) -> int:
