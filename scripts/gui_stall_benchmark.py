@@ -139,6 +139,8 @@ def main() -> int:
     ap.add_argument("--input-size", type=int, default=224)
     ap.add_argument("--threshold", type=float, default=None,
                     help="similarity to group at (default: the model's)")
+    ap.add_argument("--no-verify", action="store_true",
+                    help="skip the second-stage check of close pairs (as the CLI's --no-verify)")
     ap.add_argument("--json", type=Path, default=None, help="also write the report here")
     args = ap.parse_args()
     from PySide6.QtCore import QSettings
@@ -152,6 +154,7 @@ def main() -> int:
     settings = Settings(QSettings(str(work / "s.ini"), QSettings.IniFormat))
     if args.threshold:
         settings.set_threshold(args.threshold)
+    settings.verify = not args.no_verify
     window = MainWindow(settings,
                         embedder_factory=embedder_factory(args.model, work, args.input_size),
                         cache_path=work / "cache.sqlite")
@@ -181,7 +184,7 @@ def main() -> int:
     beat.enter("end")
     report = {"folder": str(args.folder), "photos": window.base.stats.files,
               "embedded": window.base.stats.embedded, "scan_seconds": round(scan_s, 1),
-              "groups": groups, "cpus": os.cpu_count(),
+              "groups": groups, "verified": not args.no_verify, "cpus": os.cpu_count(),
               "load_average": os.getloadavg(), "platform": app.platformName(),
               "phases": {k: v for k, v in beat.report().items() if k not in ("start", "end")},
               "stalls_over_30ms": sorted(beat.worst, reverse=True)[:15],

@@ -13,7 +13,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 
 from duplicalt.core.imageio import UnreadableImage, load_photo
-from duplicalt.gui.tasks import TaskRunner
+from duplicalt.gui.tasks import TaskRunner, lower_priority
 
 Key = tuple[str, int]  # (path, longest side in pixels)
 
@@ -88,6 +88,7 @@ class ImageLoader(QObject):
             del self._errors[key]
 
     def _loop(self) -> None:
+        lower_priority(5)  # decoding must not take the CPU from the GUI thread
         while True:
             with self._cond:
                 while not self._queue and not self._stop:
