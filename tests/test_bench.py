@@ -70,3 +70,11 @@ def test_ratio_lines():
     lines = bench.ratios(res)
     assert "scan cold / best imagehash pHash: 5.00x" in lines
     assert any(line.startswith("scan warm vs cold: 20.0x") for line in lines)
+
+
+def test_bench_is_a_cli_command(capsys):
+    from duplicalt.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["bench", "--help"])
+    assert exit_info.value.code == 0 and "--scale" in capsys.readouterr().out
