@@ -75,7 +75,8 @@ class TorchEmbedder:
         self.preprocess = loaded.preprocess
         # the cache key covers everything that changes a vector: weights and preprocessing
         pre = self.preprocess
-        self.model_id = f"{loaded.sha256}:{pre.size}:{pre.mean}:{pre.std}"
+        self.model_id = f"{loaded.sha256}:{pre.size}:{pre.mean}:{pre.std}" + \
+            (":gray" if pre.grayscale else "")
         self.dim = self.model.embedding_dim
         self.meta = loaded.meta
         self.batch_size = batch_size

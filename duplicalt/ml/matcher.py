@@ -25,10 +25,34 @@ cv2.setNumThreads(1)
 CACHED_FEATURES = 4096
 
 
+MIN_SPREAD = 0.1  # inliers must span this fraction of the photo's width or height
+
+
 @dataclass(frozen=True)
 class Features:
     points: np.ndarray  # (n, 2) float32
     descriptors: np.ndarray | None  # (n, 32) uint8
+    shape: tuple[int, int] = (1, 1)  # (width, height) the points refer to
+
+
+def plausible(affine: np.ndarray | None) -> bool:
+    """An edit a person makes: no mirror (that is checked separately), no
+    collapse, scale within 1/8..8 and aspect change within 2x."""
+    if affine is None or not np.isfinite(affine).all():
+        return False
+    linear = affine[:, :2]
+    if np.linalg.det(linear) <= 0:
+        return False
+    s = np.linalg.svd(linear, compute_uv=False)
+    return 0.125 <= s[1] and s[0] <= 8.0 and s[0] / s[1] <= 2.0
+
+
+def spread(points: np.ndarray, shape: tuple[int, int]) -> float:
+    """How far the points extend, as the larger of their width/height fractions."""
+    if len(points) == 0:
+        return 0.0
+    extent = points.max(axis=0) - points.min(axis=0)
+    return float(max(extent[0] / shape[0], extent[1] / shape[1]))
 
 
 class OrbMatcher:
@@ -36,14 +60,14 @@ class OrbMatcher:
     too little texture to judge (a plain sky, a blank page)."""
 
     def __init__(self, side: int = 320, features: int = 500, ratio: float = 0.8,
-                 min_keypoints: int = 25, workers: int = 2, min_inliers: int = 15,
+                 min_keypoints: int = 25, workers: int = 2, min_inliers: int = 20,
                  featureless_threshold: float = 0.95) -> None:
         self.side, self.nfeatures, self.ratio = side, features, ratio
         self.min_keypoints = min_keypoints
         self.min_inliers = min_inliers
         self.featureless_threshold = featureless_threshold
         self.workers = workers
-        self.name = f"orb-affine-v1-{side}-{features}-{ratio}"
+        self.name = f"orb-affine-v2-{side}-{features}-{ratio}"
         self._local = threading.local()
         self._cache: OrderedDict[tuple[Path, bool], Features | None] = OrderedDict()
         self._lock = threading.Lock()
@@ -70,7 +94,8 @@ class OrbMatcher:
             if mirrored:
                 gray = cv2.flip(gray, 1)
             kps, des = self._orb()[0].detectAndCompute(gray, None)
-            feats = Features(np.float32([k.pt for k in kps]).reshape(-1, 2), des)
+            feats = Features(np.float32([k.pt for k in kps]).reshape(-1, 2), des,
+                             (gray.shape[1], gray.shape[0]))
         with self._lock:
             self._cache[key] = feats
             while len(self._cache) > CACHED_FEATURES:  # ~20 KB each: bound the memory
@@ -85,8 +110,13 @@ class OrbMatcher:
             return len(good)
         src = a.points[[g.queryIdx for g in good]]
         dst = b.points[[g.trainIdx for g in good]]
-        _, mask = cv2.estimateAffine2D(src, dst, method=cv2.RANSAC, ransacReprojThreshold=5.0)
-        return 0 if mask is None else int(mask.sum())
+        affine, mask = cv2.estimateAffine2D(src, dst, method=cv2.RANSAC, ransacReprojThreshold=5.0)
+        if mask is None or not plausible(affine):
+            return 0
+        keep = mask.ravel().astype(bool)
+        if min(spread(src[keep], a.shape), spread(dst[keep], b.shape)) < MIN_SPREAD:
+            return 0  # inliers bunched in a corner: a texture coincidence, not a copy
+        return int(keep.sum())
 
     def score(self, pa: Path, pb: Path) -> int | None:
         a = self.features(pa)

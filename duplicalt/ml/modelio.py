@@ -108,5 +108,6 @@ def load_model(spec: str | Path | None = None) -> LoadedModel:
         raise ModelError(f"Model weights do not fit the encoder: missing {missing[:3]}, "
                          f"unexpected {unexpected[:3]}")
     model.eval()
-    pre = Preprocess(size=int(meta["input_size"]), mean=tuple(meta["mean"]), std=tuple(meta["std"]))
+    pre = Preprocess(size=int(meta["input_size"]), mean=tuple(meta["mean"]), std=tuple(meta["std"]),
+                     grayscale=bool(meta.get("grayscale", False)))
     return LoadedModel(model=model, preprocess=pre, sha256=digest, meta=meta, path=sidecar_path)

@@ -13,9 +13,12 @@ class Preprocess:
     size: int = 112
     mean: tuple[float, float, float] = (0.485, 0.456, 0.406)
     std: tuple[float, float, float] = (0.229, 0.224, 0.225)
+    grayscale: bool = False  # embed luminance only: colour edits cannot move a vector
 
     def to_array(self, img: Image.Image) -> np.ndarray:
         """Whole image squeezed to size x size (no crop), uint8 HWC."""
+        if self.grayscale:
+            img = img.convert("L")
         if img.mode != "RGB":
             img = img.convert("RGB")
         if img.size != (self.size, self.size):

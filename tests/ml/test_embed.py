@@ -28,3 +28,14 @@ def test_embed_yields_every_index_once_with_errors(tiny_embedder, tmp_path):
     vecs = [o.vector for o in outs if o.vector is not None]
     assert len(vecs) == 5 and all(abs(np.linalg.norm(v) - 1) < 1e-4 for v in vecs)
     assert outs[-1].error and outs[-1].vector is None
+
+
+def test_grayscale_preprocessing_ignores_colour():
+    from PIL import ImageOps
+
+    from duplicalt.ml.preprocess import Preprocess
+    img = make_photo(4, (120, 90))
+    gray = ImageOps.grayscale(img).convert("RGB")
+    pre = Preprocess(size=32, grayscale=True)
+    assert (pre.to_array(img) == pre.to_array(gray)).all()
+    assert not (Preprocess(size=32).to_array(img) == Preprocess(size=32).to_array(gray)).all()

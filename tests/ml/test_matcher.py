@@ -34,3 +34,17 @@ def test_featureless_is_inconclusive(tmp_path):
     m = OrbMatcher()
     assert m.verify([(flat, flat)]) == [None]
     assert m.accepts(-1, 0.99) and not m.accepts(-1, 0.5)
+
+
+def test_implausible_geometry_is_rejected():
+    import numpy as np
+
+    from duplicalt.ml.matcher import plausible, spread
+    assert plausible(np.float32([[0.5, 0, 3], [0, 0.5, 1]]))  # a resize
+    assert plausible(np.float32([[0, -1, 100], [1, 0, 0]]))  # a 90 degree rotation
+    assert not plausible(np.float32([[-1, 0, 100], [0, 1, 0]]))  # a mirror (checked separately)
+    assert not plausible(np.float32([[0.9, 0, 0], [0, 0.05, 0]]))  # collapsed to a line
+    assert not plausible(np.float32([[3, 0, 0], [0, 1, 0]]))  # 3x aspect change
+    assert not plausible(None)
+    pts = np.float32([[10, 10], [12, 11], [11, 13]])
+    assert spread(pts, (320, 240)) < 0.1 and spread(pts * 10, (320, 240)) > 0.1
