@@ -22,7 +22,8 @@ from duplicalt.core.meter import Meter
 from duplicalt.core.types import (IDENTICAL, SIMILAR, Embedder, FileEntry, Group, Member,
                                   PhotoInfo, ProgressFn, ScanResult, ScanStats,
                                   Unreadable)
-from duplicalt.core.verification import Verifier, accepted, merge_scores, verify_pairs
+from duplicalt.core.verification import (Verifier, accepted, merge_scores, nearest,
+                                         verify_pairs)
 from duplicalt.core.walk import walk
 
 MAX_PAIRWISE = 64  # groups up to this size get all pairwise similarities
@@ -137,6 +138,35 @@ def _identical_groups(files, sets, infos_by_file) -> tuple[Group, ...]:
     return tuple(groups)
 
 
+def merge_identical(identical: Sequence[Group], similar: Sequence[Group]) -> tuple[Group, ...]:
+    """One group per file: the byte-identical copies of a photo that is in a
+    similar group join that group (right after it, marked ``copy_of``); only
+    identical sets outside every similar group stay groups of their own."""
+    by_rep = {g.members[0].entry.path: g for g in identical}
+    used: set[Path] = set()
+    merged = []
+    for g in similar:
+        if not any(m.entry.path in by_rep for m in g.members):
+            merged.append(g)
+            continue
+        members, slot = [], []
+        for k, m in enumerate(g.members):
+            members.append(m)
+            slot.append(k)
+            for copy in by_rep.get(m.entry.path, Group(IDENTICAL, (m,))).members[1:]:
+                members.append(replace(copy, similarity=m.similarity, copy_of=m.entry.path))
+                slot.append(k)
+            used.add(m.entry.path)
+        pair_sim = {(a, b): s for a, b, s in g.pairs}
+        pairs = tuple((a, b, 1.0 if slot[a] == slot[b] else
+                       pair_sim.get((min(slot[a], slot[b]), max(slot[a], slot[b])), 0.0))
+                      for a in range(len(members)) for b in range(a + 1, len(members))
+                      if slot[a] == slot[b] or g.pairs)
+        merged.append(Group(SIMILAR, tuple(members), pairs))
+    alone = tuple(g for g in identical if g.members[0].entry.path not in used)
+    return alone + tuple(merged)
+
+
 def scan(root: Path, embedder: Embedder, threshold: float, cache: Cache | None = None,
          progress: ProgressFn | None = None, cancel: threading.Event | None = None,
          exclude: Iterable[Path] = (), verifier: Verifier | None = None) -> ScanResult:
@@ -163,7 +193,7 @@ def scan(root: Path, embedder: Embedder, threshold: float, cache: Cache | None =
     matrix = np.stack([vectors[k] for k in ok]) if ok else np.zeros((0, embedder.dim), np.float32)
     pairs = neighbour_pairs(matrix, threshold)
     if verifier is not None:
-        pairs = verify_pairs(pairs, entries, verifier, cache, progress, cancel)
+        pairs = verify_pairs(nearest(pairs), entries, verifier, cache, progress, cancel)
     Meter("group", 1, progress).add(1)
     file_infos = {reps[k]: v for k, v in infos.items()}
     identical = _identical_groups(files, sets, file_infos)
@@ -173,8 +203,8 @@ def scan(root: Path, embedder: Embedder, threshold: float, cache: Cache | None =
                       identical_files=len(copies), seconds=round(time.monotonic() - start, 3),
                       cancelled=cancel.is_set())
     return ScanResult(Path(root).resolve(), threshold,
-                      identical + similar_groups(entries, info_list, matrix,
-                                                 accepted(pairs, verifier)),
+                      merge_identical(identical, similar_groups(
+                          entries, info_list, matrix, accepted(pairs, verifier))),
                       tuple(sorted(unreadable, key=lambda u: str(u.path))), found.links, stats,
                       embedder.model_id, entries, info_list, matrix, identical, pairs, verifier)
 
@@ -188,9 +218,11 @@ def regroup(result: ScanResult, threshold: float, cache: Cache | None = None,
     if pairs is None or threshold < pairs.floor - 1e-9:
         pairs = neighbour_pairs(result.vectors, threshold)
         if result.verifier is not None:
+            pairs = nearest(pairs)
             pairs = merge_scores(pairs, result.pairs) if result.pairs is not None else pairs
             pairs = verify_pairs(pairs, result.entries, result.verifier, cache or Cache(None),
                                  progress)
     chosen = accepted(pairs.at(threshold), result.verifier)
     groups = similar_groups(result.entries, result.infos, result.vectors, chosen)
-    return replace(result, threshold=threshold, groups=result.identical + groups, pairs=pairs)
+    return replace(result, threshold=threshold, groups=merge_identical(result.identical, groups),
+                   pairs=pairs)

@@ -28,6 +28,7 @@ def member_dict(m: Member) -> dict:
         "mtime_ns": m.entry.mtime_ns, "similarity": round(float(m.similarity), 4),
         "width": info and info.width, "height": info and info.height,
         "format": info.format if info else m.entry.kind.upper(), "taken": info and info.taken,
+        "copy_of": _path(m.copy_of) if m.copy_of else None,
     }
 
 
@@ -95,7 +96,7 @@ def summary(result: ScanResult) -> str:
         f"{s.files} photos in {s.seconds:.1f} s ({s.embedded} embedded now, {s.cached} from the "
         f"cache{', nothing re-embedded' if s.embedded == 0 and s.cached else ''}; "
         f"{s.identical_files} byte-identical copies).",
-        f"{len(result.identical)} groups of identical files, {similar} groups of similar photos "
+        f"{len(result.groups) - similar} groups of identical files, {similar} groups of similar photos "
         f"at threshold {result.threshold:.3f}; {len(result.unreadable)} unreadable, "
         f"{len(result.links)} links.",
     ]

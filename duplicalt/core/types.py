@@ -61,7 +61,7 @@ class EmbedOutcome:
 class Embedder(Protocol):
     """What the scan pipeline needs from an encoder (implemented in duplicalt.ml)."""
 
-    model_id: str  # sha256 of the weights: part of every cache key
+    model_id: str  # weights sha256 + preprocessing: part of every cache key
     dim: int
 
     def embed(self, paths: Sequence[Path]) -> Iterator[list[EmbedOutcome]]:
@@ -74,6 +74,7 @@ class Member:
     entry: FileEntry
     info: PhotoInfo | None
     similarity: float  # to the group's centre (1.0 for the centre itself)
+    copy_of: Path | None = None  # a byte-identical copy of this group member
 
 
 @dataclass(frozen=True)

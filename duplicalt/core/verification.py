@@ -21,6 +21,7 @@ from duplicalt.core.types import FileEntry, ProgressFn
 UNVERIFIED = -2  # not checked (yet)
 INCONCLUSIVE = -1  # checked, but a photo had too little texture to judge
 _BATCH = 64
+NEIGHBOURS = 10  # candidates per photo checked by the verifier
 
 
 class Verifier(Protocol):
@@ -56,6 +57,22 @@ def verify_pairs(pairs: Pairs, entries: Sequence[FileEntry], verifier: Verifier,
         cache.put_verified(rows, verifier.name)
         meter.add(len(chunk))
     return replace(pairs, scores=scores)
+
+
+def nearest(pairs: Pairs, k: int = NEIGHBOURS) -> Pairs:
+    """Keep a pair only if it is among the ``k`` most similar partners of one of
+    its two photos: verification then costs O(N k), not O(N^2), even when a
+    low threshold lets many unrelated photos through."""
+    order = np.argsort(-pairs.sim, kind="stable")
+    count: dict[int, int] = {}
+    keep = np.zeros(len(order), dtype=bool)
+    for p in order.tolist():
+        a, b = int(pairs.i[p]), int(pairs.j[p])
+        ca, cb = count.get(a, 0), count.get(b, 0)
+        if ca < k or cb < k:
+            keep[p] = True
+        count[a], count[b] = ca + 1, cb + 1
+    return pairs.subset(keep)
 
 
 def accepted(pairs: Pairs, verifier: Verifier | None) -> Pairs:

@@ -19,6 +19,7 @@ def library(tmp_path):
     shutil.copy(root / "2020" / "a.jpg", root / "copies" / "a_copy.jpg")
     for k in range(5):
         save(make_photo(100 + k, (320, 240)), root / "other" / f"o{k}.png")
+    shutil.copy(root / "other" / "o3.png", root / "other" / "o3_copy.png")
     (root / "broken.jpg").write_bytes((root / "2020" / "a.jpg").read_bytes()[:500])
     (root / "zero.jpg").write_bytes(b"")
     return root
@@ -29,15 +30,19 @@ def test_scan_groups_identical_and_similar(tmp_path):
     emb = PixelEmbedder()
     r = scan(root, emb, 0.97, cache=Cache(tmp_path / "c.sqlite"))
     tiers = [(g.tier, sorted(m.entry.rel for m in g.members)) for g in r.groups]
-    assert (IDENTICAL, ["2020/a.jpg", "copies/a_copy.jpg"]) in tiers
-    assert (SIMILAR, ["2020/a.jpg", "2020/a_small.jpg"]) in tiers
-    assert len(tiers) == 2
+    # the byte-identical copy joins the similar group of its twin: one group per file
+    assert tiers == [(IDENTICAL, ["other/o3.png", "other/o3_copy.png"]),
+                     (SIMILAR, ["2020/a.jpg", "2020/a_small.jpg", "copies/a_copy.jpg"])]
+    copy = next(m for m in r.groups[1].members if m.entry.rel == "copies/a_copy.jpg")
+    assert copy.copy_of.name == "a.jpg" and copy.info.width == 320
     bad = {u.path.name: u.reason for u in r.unreadable}
     assert "truncated" in bad["broken.jpg"] and "empty" in bad["zero.jpg"]
-    assert r.stats.files == 9 and r.stats.identical_files == 1
-    assert emb.calls == 8  # the identical copy is not embedded again
+    assert r.stats.files == 10 and r.stats.identical_files == 2
+    assert emb.calls == 8  # the identical copies are not embedded again
     g = next(g for g in r.groups if g.tier == SIMILAR)
-    assert g.members[1].info.width == 160 and g.pairs[0][2] > 0.97
+    small = [m.entry.rel for m in g.members].index("2020/a_small.jpg")
+    assert g.members[small].info.width == 160
+    assert all(s > 0.97 for _, _, s in g.pairs) and len(g.pairs) == 3
 
 
 def test_second_scan_is_answered_by_cache(tmp_path):

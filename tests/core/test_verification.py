@@ -68,3 +68,22 @@ def test_inconclusive_falls_back_on_similarity():
     from dataclasses import replace
     scored = replace(pairs, scores=np.array([INCONCLUSIVE], np.int32))
     assert len(accepted(scored, NameVerifier()).i) == 1  # cos 0.9988 >= 0.99
+
+
+def test_nearest_keeps_top_k_partners_of_either_photo():
+    from duplicalt.core.grouping import Pairs
+    from duplicalt.core.verification import nearest
+    rng = np.random.default_rng(0)
+    n = 12
+    i, j = np.triu_indices(n, 1)  # a dense clique: every photo close to every other
+    sim = rng.uniform(0.5, 1.0, len(i)).astype(np.float32)
+    kept = nearest(Pairs(i, j, sim, 0.5, n), k=3)
+    assert len(kept.i) < len(i) / 2
+    rank = {}
+    for node in range(n):  # the rank of each partner in node's list, by similarity
+        mine = sorted(((s, a if b == node else b) for a, b, s in zip(i, j, sim) if node in (a, b)),
+                      reverse=True)
+        rank[node] = {other: r for r, (_, other) in enumerate(mine)}
+    kept_set = set(zip(kept.i.tolist(), kept.j.tolist()))
+    for a, b in zip(i.tolist(), j.tolist()):
+        assert ((a, b) in kept_set) == (rank[a][b] < 3 or rank[b][a] < 3)

@@ -6,6 +6,7 @@ import shutil
 
 import pytest
 
+from tests.core.fake_embedder import PixelEmbedder
 from tests.photos import make_photo, save
 
 
@@ -37,12 +38,15 @@ def settings(tmp_path):
 
 
 @pytest.fixture()
-def window(qtbot, settings, tiny_embedder, tmp_path):
+def window(qtbot, settings, tmp_path):
     from duplicalt.gui.app import make_app
     from duplicalt.gui.main_window import MainWindow
 
     make_app()
-    w = MainWindow(settings, embedder_factory=lambda: tiny_embedder,
+    # The pixel embedder (tests/core/fake_embedder.py) groups resized copies and keeps
+    # different photos apart, like a trained encoder; a random tiny ResNet finds
+    # every pair similar, which would make the groups here arbitrary.
+    w = MainWindow(settings, embedder_factory=PixelEmbedder,
                    cache_path=tmp_path / "cache.sqlite")
     qtbot.addWidget(w)
     w.show()

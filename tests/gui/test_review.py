@@ -73,7 +73,8 @@ def test_trash_mode_uses_send2trash(qtbot, scanned, monkeypatch, tmp_path):
     monkeypatch.setattr(send2trash, "send2trash", lambda p: (trashed.append(p), os.remove(p)))
     w = scanned
     w.settings.removal = TRASH
-    gid = next(k for k, g in enumerate(w.groups, 1) if g.tier == "identical")
+    gid = next(k for k, g in enumerate(w.groups, 1)
+               if any(m.entry.path.name == "a_copy.jpg" for m in g.members))
     w.table.select_gid(gid)
     w.remove_current()
     bot = DialogBot()
@@ -126,7 +127,8 @@ def test_zooming_past_the_preview_loads_the_full_photo(qtbot, window, tmp_path):
 
 def test_put_back_everything_from_the_backup_folder(qtbot, scanned):
     w = scanned
-    gid = next(k for k, g in enumerate(w.groups, 1) if g.tier == "identical")
+    gid = next(k for k, g in enumerate(w.groups, 1)
+               if any(m.entry.path.name == "a_copy.jpg" for m in g.members))
     w.table.select_gid(gid)
     copy = w.review.group.members[w.review.current_index()].entry.path
     w.remove_current()
@@ -139,3 +141,15 @@ def test_put_back_everything_from_the_backup_folder(qtbot, scanned):
     bot.stop()
     assert "confirm-restore" in bot.names() and copy.exists()
     assert not any(s.kind == "apply" for s in w.decisions.steps)
+
+
+def test_removing_the_last_kept_photo_of_a_group_is_refused(qtbot, scanned):
+    w = scanned
+    gid = next(k for k, g in enumerate(w.groups, 1)
+               if sorted(m.entry.path.name for m in g.members) == ["b.png", "b_export.jpg"])
+    w.table.select_gid(gid)
+    qtbot.keyClick(w, Qt.Key_R)  # remove the current photo
+    qtbot.keyClick(w, Qt.Key_Space)  # the other one is current now
+    qtbot.keyClick(w, Qt.Key_Delete)  # refused: nothing of the group would stay
+    marks = sorted(str(w.decisions.get(m.entry.path)) for m in w.review.group.members)
+    assert marks == ["None", REMOVE]

@@ -25,7 +25,9 @@ def scan_via_open_button(qtbot, window, folder: Path, monkeypatch) -> None:
 
 
 def identical_gid(window) -> int:
-    return next(k for k, g in enumerate(window.groups, 1) if g.tier == "identical")
+    """The group holding the byte-identical copy (it joins its twin's similar group)."""
+    return next(k for k, g in enumerate(window.groups, 1)
+                if any(m.entry.path.name == "a_copy.jpg" for m in g.members))
 
 
 def key(qtbot, window, k, modifier=Qt.NoModifier) -> None:
@@ -37,8 +39,8 @@ def test_pick_scan_review_apply_undo(qtbot, window, photo_folder, monkeypatch):
     root = photo_folder.resolve()
     # groups are listed, the corrupt file is in the Unreadable panel, not hidden
     assert window.group_model.rowCount() == len(window.groups) >= 1
-    tiers = {g.tier for g in window.groups}
-    assert "identical" in tiers
+    copies = [m for g in window.groups for m in g.members if m.copy_of is not None]
+    assert [m.entry.path.name for m in copies] == ["a_copy.jpg"]
     unreadable = [window.problems.topLevelItem(i).text(0)
                   for i in range(window.problems.topLevelItemCount())]
     assert "broken.jpg" in unreadable and window.tabs.tabText(1) == "Unreadable (1)"
@@ -69,7 +71,9 @@ def test_pick_scan_review_apply_undo(qtbot, window, photo_folder, monkeypatch):
     key(qtbot, window, Qt.Key_R)  # remove the current (right) photo
     assert window.decisions.get(other) == REMOVE
     key(qtbot, window, Qt.Key_Space)  # swap: the keeper is now current
-    key(qtbot, window, Qt.Key_Delete)  # refused: would remove every photo of the group
+    key(qtbot, window, Qt.Key_Delete)  # allowed: a_small.jpg still stays in the group
+    assert window.decisions.get(keeper) == REMOVE
+    key(qtbot, window, Qt.Key_Z, Qt.ControlModifier)
     assert window.decisions.get(keeper) is None
     key(qtbot, window, Qt.Key_K)
     assert window.decisions.get(keeper) == KEEP
