@@ -149,6 +149,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_COMMANDS = {"scan", "apply", "restore", "train", "evaluate", "bench"}
+
+
+def _open_window(folders: list[str]) -> int:
+    try:
+        from duplicalt.gui.app import run as run_gui
+    except ImportError as exc:
+        return _fail(f"the window needs PySide6 ({exc}); the CLI works without it: "
+                     "duplicalt scan FOLDER")
+    return run_gui(["duplicalt", *folders])
+
+
 # Subcommands that live beside the scan (each adds its own parser).
 _PLUGINS = [
     ("duplicalt.cli_actions", ["add_apply_parser", "add_restore_parser"]),
@@ -157,6 +169,9 @@ _PLUGINS = [
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) == 1 and Path(argv[0]).is_dir() and argv[0] not in _COMMANDS:
+        return _open_window([argv[0]])  # `duplicalt FOLDER` (a double-clicked launcher)
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     if getattr(args, "forward", False):
@@ -164,12 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     elif extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command is None:
-        try:
-            from duplicalt.gui.app import run as run_gui
-        except ImportError:
-            parser.print_help()
-            return 0
-        return run_gui()
+        return _open_window([])
     try:
         return args.func(args)
     except KeyboardInterrupt:

@@ -92,5 +92,10 @@ def run(argv: list[str] | None = None) -> int:
     return app.exec()
 
 
+def main() -> int:
+    """Entry point of the `duplicalt-gui` launcher (no console window on Windows)."""
+    return run(sys.argv)
+
+
 if __name__ == "__main__":
-    sys.exit(run(sys.argv))
+    sys.exit(main())

@@ -25,3 +25,16 @@ def test_no_arguments_opens_the_window(qapp, tmp_path, monkeypatch):
     monkeypatch.setattr(gui_app, "warm_up", lambda: None)
     assert main([]) == 0
     assert "DuplicAlt" in seen["titles"]
+
+
+def test_a_folder_argument_opens_the_window_on_it(qapp, tmp_path, monkeypatch):
+    started = []
+    monkeypatch.setattr(gui_app.QApplication, "exec", staticmethod(lambda: 0))
+    monkeypatch.setattr(gui_app, "warm_up", lambda: None)
+    from duplicalt.gui.main_window import MainWindow
+    monkeypatch.setattr(MainWindow, "start_scan", lambda self, folder: started.append(folder))
+    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(tmp_path))
+    assert main([str(tmp_path)]) == 0
+    assert started == [tmp_path]
+    for w in QApplication.topLevelWidgets():
+        w.close()
