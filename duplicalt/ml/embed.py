@@ -79,6 +79,7 @@ class TorchEmbedder:
             (":gray" if pre.grayscale else "")
         self.dim = self.model.embedding_dim
         self.meta = loaded.meta
+        self.sidecar = loaded.path
         self.batch_size = batch_size
         self.workers, auto_threads = default_threads(workers)
         self.threads = threads or auto_threads

@@ -33,6 +33,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-baselines", action="store_true")
     p.add_argument("--no-verify", action="store_true", help="embedding only, no matcher")
     p.add_argument("--json", type=Path, dest="json_out")
+    p.add_argument("--calibrate", action="store_true",
+                   help="write the calibrated thresholds into the model's sidecar JSON")
 
 
 def sweep(result, truth: bm.Truth, floor: float) -> list[tuple[float, bm.Scores]]:
@@ -44,10 +46,11 @@ def sweep(result, truth: bm.Truth, floor: float) -> list[tuple[float, bm.Scores]
 
 
 def calibrate(rows: list[tuple[float, bm.Scores]]) -> tuple[float, bm.Scores]:
-    """Highest macro recall with precision >= 0.97; else the best macro-F1."""
+    """Highest macro recall with precision >= 0.97 (ties: the higher, cheaper
+    threshold); else the best macro-F1."""
     ok = [r for r in rows if r[1].precision >= TARGET_PRECISION]
     if ok:
-        return max(ok, key=lambda r: (r[1].macro_recall, r[1].precision))
+        return max(ok, key=lambda r: (round(r[1].macro_recall, 4), r[1].precision, r[0]))
     return max(rows, key=lambda r: r[1].macro_f1)
 
 
@@ -74,6 +77,20 @@ def fixtures_check(embedder, verifier, root: Path, threshold: float) -> dict:
     return {"true_pairs": len(truth), "found": len(predicted & truth),
             "false_pairs": sorted(sorted(p) for p in predicted - truth),
             "unreadable_expected": sorted(unreadable), "unreadable_found": sorted(found_bad)}
+
+
+def write_calibration(embedder, verified_t: float | None, emb_t: float, args) -> None:
+    """Store the thresholds in the sidecar (its sha256 covers the weights only)."""
+    path = Path(embedder.sidecar)
+    meta = json.loads(path.read_text())
+    if verified_t is not None:
+        meta["default_threshold"] = verified_t
+    meta["embedding_only_threshold"] = emb_t
+    meta["calibration"] = {"benchmark": str(args.originals), "per_family": args.per_family,
+                           "seed": args.seed, "rule": f"highest macro recall at precision >= "
+                           f"{TARGET_PRECISION}, else best macro-F1", "sweep_floor": args.sweep_floor}
+    path.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+    print(f"wrote thresholds to {path}")
 
 
 def main(args) -> int:
@@ -114,6 +131,8 @@ def main(args) -> int:
         print(f"imagededup fixtures @ {model_t:.2f}: {fx['found']}/{fx['true_pairs']} true pairs "
               f"found, {len(fx['false_pairs'])} false pairs {fx['false_pairs'][:5]}; unreadable "
               f"{fx['unreadable_found']}")
+    if args.calibrate:
+        write_calibration(embedder, best_t if verifier else None, emb_t, args)
     if args.json_out:
         out = {"model": embedder.model_id, "threshold": model_t, "calibrated": best_t,
                "calibrated_embedding_only": emb_t,

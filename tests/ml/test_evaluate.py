@@ -1,0 +1,18 @@
+from duplicalt.ml.benchmark import Scores
+from duplicalt.ml.evaluate import calibrate
+
+
+def scores(precision, macro):
+    return Scores(precision, macro, 0.0, macro, 2 * precision * macro / (precision + macro),
+                  {}, 10, 0)
+
+
+def test_calibrate_prefers_recall_then_the_higher_threshold():
+    rows = [(0.5, scores(0.90, 1.0)), (0.6, scores(0.98, 0.95)), (0.7, scores(0.99, 0.95)),
+            (0.8, scores(1.0, 0.80))]
+    assert calibrate(rows)[0] == 0.7  # 0.5 misses the precision target; 0.6/0.7 tie on recall
+
+
+def test_calibrate_falls_back_on_macro_f1():
+    rows = [(0.5, scores(0.5, 1.0)), (0.6, scores(0.8, 0.9)), (0.7, scores(0.9, 0.5))]
+    assert calibrate(rows)[0] == 0.6
