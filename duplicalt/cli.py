@@ -6,6 +6,7 @@ inside the command that needs them, so `--help` is instant.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -120,9 +121,9 @@ def cmd_scan(args) -> int:
         if target:
             try:
                 writer(result, target)
-                print(f"Wrote {target}")
             except OSError as exc:
                 return _fail(f"cannot write {target}: {exc.strerror or exc}")
+            print(f"Wrote {target}")
     return 130 if result.stats.cancelled else 0
 
 
@@ -182,6 +183,9 @@ def main(argv: list[str] | None = None) -> int:
         return _open_window([])
     try:
         return args.func(args)
+    except BrokenPipeError:  # `duplicalt scan ... | head`: the reader left, not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print("\nAborted; finished work stays cached.", file=sys.stderr)
         return 130

@@ -88,6 +88,10 @@ def _size(n: int) -> str:
     return str(n)
 
 
+def _n(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
 def summary(result: ScanResult) -> str:
     s = result.stats
     similar = len(result.similar)
@@ -96,9 +100,9 @@ def summary(result: ScanResult) -> str:
         f"{s.files} photos in {s.seconds:.1f} s ({s.embedded} embedded now, {s.cached} from the "
         f"cache{', nothing re-embedded' if s.embedded == 0 and s.cached else ''}; "
         f"{s.identical_files} byte-identical copies).",
-        f"{len(result.groups) - similar} groups of identical files, {similar} groups of similar photos "
-        f"at threshold {result.threshold:.3f}; {len(result.unreadable)} unreadable, "
-        f"{len(result.links)} links.",
+        f"{_n(len(result.groups) - similar, 'group')} of identical files, "
+        f"{_n(similar, 'group')} of similar photos at threshold {result.threshold:.3f}; "
+        f"{len(result.unreadable)} unreadable, {_n(len(result.links), 'link')}.",
     ]
     for gid, g in enumerate(result.groups[:MAX_LISTED_GROUPS], 1):
         lines.append("")
