@@ -6,7 +6,6 @@ thread by the TaskRunner; nothing in this module touches a widget.
 """
 from __future__ import annotations
 
-import inspect
 import threading
 import time
 from dataclasses import dataclass, replace
@@ -131,19 +130,13 @@ class ScanJob:
         return ScanOutcome(result, threshold, floor, default)
 
 
-def _regroup(result: ScanResult, threshold: float, cache: Cache | None) -> ScanResult:
-    if "cache" in inspect.signature(regroup).parameters:  # a verifier checks new pairs
-        return regroup(result, threshold, cache=cache)
-    return regroup(result, threshold)
-
-
 def widen(result: ScanResult, floor: float, cache: Cache | None = None) -> ScanResult:
     """Search neighbour pairs down to ``floor`` once, keeping the groups at the scan's
     threshold: every slider position at or above ``floor`` then regroups by filtering."""
     pairs = result.pairs
     if len(result.vectors) < 2 or (pairs is not None and pairs.floor <= floor):
         return result
-    return replace(result, pairs=_regroup(result, floor, cache).pairs)
+    return replace(result, pairs=regroup(result, floor, cache=cache).pairs)
 
 
 def regroup_at(result: ScanResult, threshold: float, cache_path: Path | None = None,
@@ -152,11 +145,9 @@ def regroup_at(result: ScanResult, threshold: float, cache_path: Path | None = N
     pairs already searched, a verified scan checks the new pairs (cached on disk)."""
     pairs = result.pairs
     if pairs is None or threshold >= pairs.floor or getattr(result, "verifier", None) is None:
-        return _regroup(result, threshold, None)
+        return regroup(result, threshold)
     cache = Cache(cache_path or default_cache_path())
     try:
-        params = inspect.signature(regroup).parameters
-        extra = {"progress": progress} if "progress" in params else {}
-        return regroup(result, threshold, cache=cache, **extra)
+        return regroup(result, threshold, cache=cache, progress=progress)
     finally:
         cache.close()
