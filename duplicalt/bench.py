@@ -40,7 +40,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--reference", action="store_true",
                    help="also a cold scan with the old settings (torch default threads)")
     p.add_argument("--no-verify", action="store_true", help="skip the scans with verification")
-    p.add_argument("--no-phash", action="store_true")
+    p.add_argument("--repeat", type=int, default=3, help="rounds of the side-by-side cold runs")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", type=Path, dest="json_out")
 
@@ -79,42 +79,59 @@ def camera_runs(args, folder: Path, emb: dict) -> tuple[list[str], dict]:
             lines.append(_row(f"ours {tag} {k}", res[f"{tag} {k}"]))
         same = res[f"{tag} cold"]["signature"] == res[f"{tag} warm"]["signature"]
         lines.append(f"  warm groups identical to cold: {same}")
-    for name, extra in (("reference", {"threads": 0}), ("bf16", {"precision": "bf16"})):
-        if getattr(args, "reference" if name == "reference" else "compare_bf16"):
-            res[f"scan {name}"] = child("scan", **dict(emb, **extra), folder=folder,
-                                        cache=None, verify=False)
-            same = res[f"scan {name}"]["signature"] == res["scan cold"]["signature"]
-            lines.append(_row(f"ours scan cold, {name}", res[f"scan {name}"])
-                         + f"  same groups: {same}")
     return lines, res
 
 
-def phash_runs(args, folder: Path, workers: int) -> tuple[list[str], dict]:
+def variants(args, folder: Path, emb: dict, workers: int) -> dict[str, tuple[str, dict]]:
+    """The cold runs compared side by side: name -> (child kind, spec)."""
+    scan = dict(emb, folder=folder, cache=None, verify=False)
+    out = {"ours": ("scan", scan)}
+    if args.reference:
+        out["ours, old thread settings"] = ("scan", dict(scan, threads=0))
+    if args.compare_bf16:
+        out["ours, bf16"] = ("scan", dict(scan, precision="bf16"))
     try:
         import imagehash  # noqa: F401
     except ImportError:
-        return ["imagehash not installed (pip install .[bench]): no pHash baseline"], {}
-    res, lines = {}, []
+        print("imagehash not installed (pip install .[bench]): no pHash baseline")
+        return out
     for threads in sorted({1, workers}):
-        r = res[f"phash {threads}"] = child("phash", folder=folder, threads=threads)
-        lines.append(_row(f"imagehash pHash, {threads} thread(s)", r))
+        out[f"imagehash pHash, {threads} thread(s)"] = ("phash", {"folder": folder,
+                                                                 "threads": threads})
+    return out
+
+
+def side_by_side(args, folder: Path, emb: dict, workers: int) -> tuple[list[str], dict]:
+    """Each cold variant ``args.repeat`` times, round robin (a shared machine's
+    load drifts); the median of each, and whether its groups match ours."""
+    runs = variants(args, folder, emb, workers)
+    got: dict[str, list[dict]] = {name: [] for name in runs}
+    for _ in range(args.repeat):
+        for name, (kind, spec) in runs.items():
+            got[name].append(child(kind, **spec))
+    lines, res = [], {}
+    for name, rs in got.items():
+        rs = sorted(rs, key=lambda r: r["seconds"])
+        res[f"cold {name}"] = mid = dict(rs[len(rs) // 2], all_seconds=[r["seconds"] for r in rs])
+        rates = ", ".join(f"{mid['files'] / r['seconds']:.1f}" for r in rs)
+        same = (f"  same groups: {mid['signature'] == res['cold ours']['signature']}"
+                if "signature" in mid else "")
+        lines.append(_row(f"cold {name} (median of {len(rs)})", mid) + same)
+        lines.append(f"{'':<8}runs: {rates} /s")
     return lines, res
 
 
 def ratios(res: dict) -> list[str]:
+    rate = {k[5:]: r["files"] / r["seconds"] for k, r in res.items() if k.startswith("cold ")}
     out = []
-    best_phash = max((r["files"] / r["seconds"] for k, r in res.items() if k.startswith("phash")),
-                     default=None)
-    for key in ("scan cold", "scan+verify cold"):
-        if key in res and best_phash:
-            rate = res[key]["files"] / res[key]["seconds"]
-            out.append(f"{key} / best imagehash pHash: {rate / best_phash:.2f}x")
-    if "scan reference" in res:
-        ref = res["scan reference"]["seconds"]
-        out.append(f"scan cold speed-up over the old thread settings: "
-                   f"{ref / res['scan cold']['seconds']:.2f}x")
+    phash = max((v for k, v in rate.items() if k.startswith("imagehash")), default=None)
+    if phash and "ours" in rate:
+        out.append(f"cold scan / best imagehash pHash (same rounds): {rate['ours'] / phash:.2f}x")
+    for name in ("ours, old thread settings", "ours, bf16"):
+        if name in rate and "ours" in rate:
+            out.append(f"ours / {name}: {rate['ours'] / rate[name]:.2f}x")
     for key in ("scan warm", "scan 1% changed"):
-        if key in res:
+        if key in res and "scan cold" in res:
             speed = res["scan cold"]["seconds"] / res[key]["seconds"]
             out.append(f"{key} vs cold: {speed:.1f}x faster")
     return out
@@ -137,9 +154,10 @@ def main(args) -> int:
           f"input {info['input_size']} px on {info['device']}, {info['workers']} decode workers, "
           f"{info['threads']} torch threads, {args.precision}", flush=True)
     lines, res = camera_runs(args, folder, emb)
-    more, phash = phash_runs(args, folder, info["workers"])
-    res.update(phash)
-    print("\n".join(lines + more + ratios(res)), flush=True)
+    print("\n".join(lines), flush=True)
+    more, cold = side_by_side(args, folder, emb, info["workers"])
+    res.update(cold)
+    print("\n".join(more + ratios(res)), flush=True)
     if args.small:
         res.update(small_runs(args, emb))
     for n in args.scale:

@@ -65,10 +65,11 @@ def test_group_child_reports_recall():
 
 
 def test_ratio_lines():
-    res = {"scan cold": {"files": 100, "seconds": 2.0}, "phash 1": {"files": 100, "seconds": 10.0},
-           "scan warm": {"files": 100, "seconds": 0.1}}
+    res = {"scan cold": {"files": 100, "seconds": 2.0}, "scan warm": {"files": 100, "seconds": 0.1},
+           "cold ours": {"files": 100, "seconds": 2.0},
+           "cold imagehash pHash, 1 thread(s)": {"files": 100, "seconds": 10.0}}
     lines = bench.ratios(res)
-    assert "scan cold / best imagehash pHash: 5.00x" in lines
+    assert "cold scan / best imagehash pHash (same rounds): 5.00x" in lines
     assert any(line.startswith("scan warm vs cold: 20.0x") for line in lines)
 
 
