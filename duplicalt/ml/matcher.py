@@ -79,28 +79,33 @@ class OrbMatcher:
         return self._local.orb, self._local.bf
 
     def features(self, path: Path, mirrored: bool = False) -> Features | None:
+        """ORB features of the photo (or its mirror image); one decode serves both."""
         key = (path, mirrored)
         with self._lock:
             if key in self._cache:
                 self._cache.move_to_end(key)
                 return self._cache[key]
+        both = self._extract(path)
+        with self._lock:
+            for flip, feats in zip((False, True), both):
+                self._cache[(path, flip)] = feats
+            while len(self._cache) > CACHED_FEATURES:  # ~20 KB each: bound the memory
+                self._cache.popitem(last=False)
+        return both[1] if mirrored else both[0]
+
+    def _extract(self, path: Path) -> tuple[Features | None, Features | None]:
         try:
             img, _ = load_photo(path, target=self.side)
         except UnreadableImage:
-            feats = None
-        else:
-            img.thumbnail((self.side, self.side))
-            gray = cv2.cvtColor(np.asarray(img), cv2.COLOR_RGB2GRAY)
-            if mirrored:
-                gray = cv2.flip(gray, 1)
-            kps, des = self._orb()[0].detectAndCompute(gray, None)
-            feats = Features(np.float32([k.pt for k in kps]).reshape(-1, 2), des,
-                             (gray.shape[1], gray.shape[0]))
-        with self._lock:
-            self._cache[key] = feats
-            while len(self._cache) > CACHED_FEATURES:  # ~20 KB each: bound the memory
-                self._cache.popitem(last=False)
-        return feats
+            return None, None
+        img.thumbnail((self.side, self.side))
+        gray = cv2.cvtColor(np.asarray(img), cv2.COLOR_RGB2GRAY)
+        out = []
+        for image in (gray, cv2.flip(gray, 1)):
+            kps, des = self._orb()[0].detectAndCompute(image, None)
+            out.append(Features(np.float32([k.pt for k in kps]).reshape(-1, 2), des,
+                                (image.shape[1], image.shape[0])))
+        return out[0], out[1]
 
     def inliers(self, a: Features, b: Features) -> int:
         bf = self._orb()[1]
