@@ -14,6 +14,7 @@ from pathlib import Path
 
 from duplicalt import __version__
 from duplicalt.core.cache import Cache, default_cache_path
+from duplicalt.core.walk import folder_problem
 from duplicalt.progress import ProgressBar
 
 DEFAULT_THRESHOLD = 0.90  # used only when the model's sidecar names none
@@ -47,18 +48,6 @@ def add_scan_parser(sub) -> None:
     p.set_defaults(func=cmd_scan)
 
 
-def _check_folder(folder: Path) -> str | None:
-    if not folder.exists():
-        return f"folder {folder} does not exist"
-    if not folder.is_dir():
-        return f"{folder} is not a folder"
-    try:
-        next(iter(folder.iterdir()), None)
-    except PermissionError:
-        return f"folder {folder} cannot be read (permission denied)"
-    return None
-
-
 class _Interrupt:
     """First Ctrl-C asks the scan to stop after the current batch; a second aborts."""
 
@@ -89,7 +78,7 @@ def cmd_scan(args) -> int:
     from duplicalt.ml.embed import load
     from duplicalt.ml.modelio import ModelError
 
-    problem = _check_folder(args.folder)
+    problem = folder_problem(args.folder)
     if problem:
         return _fail(problem)
     try:

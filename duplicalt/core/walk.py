@@ -35,6 +35,20 @@ class WalkResult:
     sniffed: tuple[tuple[Path, int, int, str], ...] = ()  # read now: (path, size, mtime, kind)
 
 
+def folder_problem(folder: Path) -> str | None:
+    """Why ``folder`` cannot be scanned (a sentence for the user), or None."""
+    if not folder.exists():
+        return f"The folder {folder} does not exist."
+    if not folder.is_dir():
+        return f"{folder} is not a folder."
+    try:
+        with os.scandir(folder) as it:
+            next(it, None)
+    except OSError as exc:
+        return f"The folder {folder} cannot be read ({exc.strerror or exc})."
+    return None
+
+
 def _rel_prefix(root: Path, dirpath: str) -> str:
     rel = os.path.relpath(dirpath, root)
     return "" if rel == "." else rel.replace(os.sep, "/") + "/"

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QSplitter, QSta
                                QTabWidget, QVBoxLayout, QWidget)
 
 from duplicalt.core.types import Embedder, Group, ScanResult
+from duplicalt.core.walk import folder_problem
 from duplicalt.gui import dialogs
 from duplicalt.gui.app import settle_garbage
 from duplicalt.gui.decisions import Decisions
@@ -19,7 +20,7 @@ from duplicalt.gui.group_list import GroupModel, GroupTable
 from duplicalt.gui.review import ReviewPanel
 from duplicalt.gui.review_actions import ReviewActions
 from duplicalt.gui.scan_worker import ScanJob, ScanOutcome, ScanRequest, load_default_embedder
-from duplicalt.gui.settings import Settings, folder_problem, is_inside
+from duplicalt.gui.settings import Settings, is_inside
 from duplicalt.gui.regrouper import Regrouper
 from duplicalt.gui.tasks import TaskRunner
 from duplicalt.gui.thumbs import ImageLoader

@@ -2,7 +2,6 @@
 threshold, backup folder, where removed photos go, the model file."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
@@ -22,19 +21,6 @@ def is_inside(path: Path, folder: Path) -> bool:
         return True
     except ValueError:
         return False
-
-
-def folder_problem(folder: Path) -> str | None:
-    if not folder.exists():
-        return f"The folder {folder} does not exist."
-    if not folder.is_dir():
-        return f"{folder} is not a folder."
-    try:
-        with os.scandir(folder) as it:
-            next(it, None)
-    except OSError as exc:
-        return f"The folder {folder} cannot be read ({exc.strerror or exc})."
-    return None
 
 
 class Settings:
