@@ -17,7 +17,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from duplicalt.ml.augment import MEAN, STD, Augment, AugmentConfig, plain
