@@ -128,6 +128,7 @@ class GcPauses:
 def similarity_quantiles(vectors) -> dict:
     import numpy as np
 
+    vectors = np.asarray(vectors, np.float32)
     sims = (vectors @ vectors.T)[np.triu_indices(len(vectors), 1)]
     return {q: round(float(np.quantile(sims, q)), 4) for q in (0.5, 0.99, 0.999)} if len(sims) else {}
 

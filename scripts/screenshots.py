@@ -96,7 +96,7 @@ class PixelStandIn:
     def __init__(self, delay: float = 0.0) -> None:
         self.delay = delay
 
-    def embed(self, paths):
+    def embed(self, paths, keep=None):  # (it keeps nothing for the matcher)
         from duplicalt.core.imageio import UnreadableImage, load_photo
         from duplicalt.core.types import EmbedOutcome
 

@@ -169,6 +169,22 @@ def _transpose(img: Image.Image, orientation: int) -> Image.Image:
     return img
 
 
+def draft_scale(size: tuple[int, int], target: int | None) -> int:
+    """The reduction (1, 2, 4 or 8) ``load_photo(target=...)`` decodes a JPEG of
+    ``size`` at: the largest whose result is still >= target on both sides
+    (Pillow's JpegImageFile.draft rule; tests/core/test_imageio checks it)."""
+    if not target:
+        return 1
+    scale = min(size[0] // target, size[1] // target)
+    return next(s for s in (8, 4, 2, 1) if scale >= s or s == 1)
+
+
+def same_decode(fmt: str, size: tuple[int, int], a: int | None, b: int | None) -> bool:
+    """Whether ``load_photo`` gives the same pixels for targets ``a`` and ``b``:
+    always for formats it decodes whole, for JPEGs when both pick one scale."""
+    return fmt != "JPEG" or draft_scale(size, a) == draft_scale(size, b)
+
+
 def thumbnail(path: Path, size: int) -> Image.Image:
     """An upright RGB thumbnail fitting size x size (for the window and reports)."""
     img, _ = load_photo(path, target=size)
@@ -176,5 +192,5 @@ def thumbnail(path: Path, size: int) -> Image.Image:
     return img
 
 
-__all__ = ["PHOTO_EXTENSIONS", "UnreadableImage", "load_photo", "sniff",
-           "sniff_file", "thumbnail"]
+__all__ = ["PHOTO_EXTENSIONS", "UnreadableImage", "draft_scale", "load_photo",
+           "same_decode", "sniff", "sniff_file", "thumbnail"]

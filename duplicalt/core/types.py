@@ -58,14 +58,22 @@ class EmbedOutcome:
     error: str | None = None
 
 
+# Shown each photo an embedder decodes, in its decode thread: (path, upright RGB
+# PIL image, info, the target it was decoded for: load_photo(path, target)).
+# The pair matcher keeps a small grey copy so it need not decode the file again.
+KeepDecoded = Callable[[Path, object, PhotoInfo, "int | None"], None]
+
+
 class Embedder(Protocol):
     """What the scan pipeline needs from an encoder (implemented in duplicalt.ml)."""
 
     model_id: str  # weights sha256 + preprocessing: part of every cache key
     dim: int
 
-    def embed(self, paths: Sequence[Path]) -> Iterator[list[EmbedOutcome]]:
-        """Yield outcomes batch by batch (every index exactly once)."""
+    def embed(self, paths: Sequence[Path], keep: KeepDecoded | None = None
+              ) -> Iterator[list[EmbedOutcome]]:
+        """Yield outcomes batch by batch (every index exactly once). ``keep``,
+        when given, is called with each decoded photo (see KeepDecoded)."""
         ...
 
 
@@ -127,7 +135,7 @@ class ScanResult:
     # Everything needed to regroup at another threshold without re-embedding:
     entries: tuple[FileEntry, ...] = ()  # embedded photos, row i of vectors
     infos: tuple[PhotoInfo | None, ...] = ()
-    vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
+    vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float16))
     identical: tuple[Group, ...] = ()
     pairs: object = None  # grouping.Pairs searched down to some floor <= threshold
     verifier: object = None  # the second-stage verifier used, if any

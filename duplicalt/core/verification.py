@@ -25,6 +25,9 @@ NEIGHBOURS = 10  # candidates per photo checked by the verifier
 
 
 class Verifier(Protocol):
+    """Scores pairs of photos. It may also have ``keep_decoded`` (a
+    types.KeepDecoded): the scan then shows it every photo the embedder decodes."""
+
     name: str
 
     def verify(self, pairs: Sequence[tuple]) -> list[int | None]: ...

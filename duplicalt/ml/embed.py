@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from duplicalt.core.imageio import UnreadableImage, load_photo
-from duplicalt.core.types import EmbedOutcome, PhotoInfo
+from duplicalt.core.types import EmbedOutcome, KeepDecoded, PhotoInfo
 from duplicalt.ml.modelio import LoadedModel, load_model
 from duplicalt.ml.preprocess import Preprocess
 
@@ -39,15 +39,24 @@ def choose_device(requested: str | None = "auto") -> torch.device:
     return torch.device(req)
 
 
-def decode(path: Path, pre: Preprocess) -> tuple[np.ndarray | None, PhotoInfo | None, str | None]:
-    """Decode + resize one photo (runs in a worker thread; Pillow drops the GIL)."""
+def decode(path: Path, pre: Preprocess, keep: KeepDecoded | None = None
+           ) -> tuple[np.ndarray | None, PhotoInfo | None, str | None]:
+    """Decode + resize one photo (runs in a worker thread; Pillow drops the GIL).
+    ``keep`` is shown the decoded photo too (the pair matcher keeps a small copy
+    instead of decoding the file again)."""
     try:
         img, info = load_photo(path, target=pre.size)
-        return pre.to_array(img), info, None
+        arr = pre.to_array(img)
     except UnreadableImage as exc:
         return None, None, str(exc)
     except Exception as exc:  # a decoder bug must not stop the scan
         return None, None, f"decoder error ({exc.__class__.__name__}: {exc})"
+    if keep is not None:
+        try:
+            keep(path, img, info, pre.size)
+        except Exception:  # best effort: the matcher decodes the file itself later
+            pass
+    return arr, info, None
 
 
 def default_threads(workers: int) -> tuple[int, int]:
@@ -109,7 +118,8 @@ class TorchEmbedder:
             if torch.get_num_threads() != before:
                 torch.set_num_threads(before)
 
-    def embed(self, paths: Sequence[Path]) -> Iterator[list[EmbedOutcome]]:
+    def embed(self, paths: Sequence[Path], keep: KeepDecoded | None = None
+              ) -> Iterator[list[EmbedOutcome]]:
         """Yield outcomes batch by batch; decoding runs up to 3 batches ahead."""
         pool = ThreadPoolExecutor(self.workers, thread_name_prefix="decode")
         pending: deque[tuple[int, Future]] = deque()
@@ -118,7 +128,7 @@ class TorchEmbedder:
             for start in range(0, len(paths), self.batch_size):
                 stop = min(start + self.batch_size, len(paths))
                 while nxt < min(len(paths), stop + 3 * self.batch_size):
-                    pending.append((nxt, pool.submit(decode, paths[nxt], self.preprocess)))
+                    pending.append((nxt, pool.submit(decode, paths[nxt], self.preprocess, keep)))
                     nxt += 1
                 batch = [pending.popleft() for _ in range(stop - start)]
                 yield self._run_batch([(i, f.result()) for i, f in batch])

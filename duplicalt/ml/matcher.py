@@ -19,10 +19,12 @@ from typing import Sequence
 import cv2
 import numpy as np
 
-from duplicalt.core.imageio import UnreadableImage, load_photo
+from duplicalt.core.imageio import UnreadableImage, load_photo, same_decode
+from duplicalt.core.types import PhotoInfo
 
 cv2.setNumThreads(1)
 CACHED_FEATURES = 4096
+KEPT_MB = 256  # grey 320-px copies of decoded photos kept for the matcher (~77 KB each)
 
 
 MIN_SPREAD = 0.1  # inliers must span this fraction of the photo's width or height
@@ -61,7 +63,7 @@ class OrbMatcher:
 
     def __init__(self, side: int = 320, features: int = 500, ratio: float = 0.8,
                  min_keypoints: int = 25, workers: int = 2, min_inliers: int = 20,
-                 featureless_threshold: float = 0.95) -> None:
+                 featureless_threshold: float = 0.95, kept_mb: float = KEPT_MB) -> None:
         self.side, self.nfeatures, self.ratio = side, features, ratio
         self.min_keypoints = min_keypoints
         self.min_inliers = min_inliers
@@ -71,6 +73,10 @@ class OrbMatcher:
         self._local = threading.local()
         self._cache: OrderedDict[tuple[Path, bool], Features | None] = OrderedDict()
         self._lock = threading.Lock()
+        self._kept: OrderedDict[Path, np.ndarray] = OrderedDict()
+        self._kept_bytes, self._kept_limit = 0, int(kept_mb * 2**20)
+        self._busy: dict[Path, threading.Event] = {}
+        self.decoded = 0  # photos this matcher had to decode itself
 
     def _orb(self):
         if not hasattr(self._local, "orb"):
@@ -79,27 +85,69 @@ class OrbMatcher:
         return self._local.orb, self._local.bf
 
     def features(self, path: Path, mirrored: bool = False) -> Features | None:
-        """ORB features of the photo (or its mirror image); one decode serves both."""
+        """ORB features of the photo (or its mirror image); one decode serves both,
+        and a photo another thread is already reading is waited for, not re-read."""
         key = (path, mirrored)
-        with self._lock:
-            if key in self._cache:
-                self._cache.move_to_end(key)
-                return self._cache[key]
-        both = self._extract(path)
-        with self._lock:
-            for flip, feats in zip((False, True), both):
-                self._cache[(path, flip)] = feats
-            while len(self._cache) > CACHED_FEATURES:  # ~20 KB each: bound the memory
-                self._cache.popitem(last=False)
+        while True:
+            with self._lock:
+                if key in self._cache:
+                    self._cache.move_to_end(key)
+                    return self._cache[key]
+                busy = self._busy.get(path)
+                if busy is None:
+                    self._busy[path] = threading.Event()
+                    break
+            busy.wait()
+        try:
+            both = self._extract(path)
+            with self._lock:
+                for flip, feats in zip((False, True), both):
+                    self._cache[(path, flip)] = feats
+                while len(self._cache) > CACHED_FEATURES:  # ~20 KB each: bound the memory
+                    self._cache.popitem(last=False)
+        finally:
+            with self._lock:
+                self._busy.pop(path).set()
         return both[1] if mirrored else both[0]
 
-    def _extract(self, path: Path) -> tuple[Features | None, Features | None]:
-        try:
-            img, _ = load_photo(path, target=self.side)
-        except UnreadableImage:
-            return None, None
+    def grey(self, img) -> np.ndarray:
+        """The photo as the matcher sees it: grey, fitting side x side."""
+        img = img.copy()
         img.thumbnail((self.side, self.side))
-        gray = cv2.cvtColor(np.asarray(img), cv2.COLOR_RGB2GRAY)
+        return cv2.cvtColor(np.asarray(img), cv2.COLOR_RGB2GRAY)
+
+    def keep_decoded(self, path: Path, img, info: PhotoInfo, target: int | None) -> None:
+        """A photo the embedder just decoded (core.types.KeepDecoded): keep its grey
+        copy when it has the pixels this matcher's own decode would have, so a
+        candidate pair needs no second decode. Oldest dropped beyond ``kept_mb``."""
+        if not same_decode(info.format, (info.width, info.height), target, self.side):
+            return
+        grey = self.grey(img)
+        with self._lock:
+            self._cache.pop((path, False), None)  # decoded again: the file may have changed
+            self._cache.pop((path, True), None)
+            old = self._kept.pop(path, None)
+            self._kept_bytes += grey.nbytes - (0 if old is None else old.nbytes)
+            self._kept[path] = grey
+            while self._kept_bytes > self._kept_limit and self._kept:
+                self._kept_bytes -= self._kept.popitem(last=False)[1].nbytes
+
+    def _take_kept(self, path: Path) -> np.ndarray | None:
+        with self._lock:
+            grey = self._kept.pop(path, None)
+            if grey is not None:
+                self._kept_bytes -= grey.nbytes
+            return grey
+
+    def _extract(self, path: Path) -> tuple[Features | None, Features | None]:
+        gray = self._take_kept(path)
+        if gray is None:
+            try:
+                img, _ = load_photo(path, target=self.side)
+            except UnreadableImage:
+                return None, None
+            self.decoded += 1
+            gray = self.grey(img)
         out = []
         for image in (gray, cv2.flip(gray, 1)):
             kps, des = self._orb()[0].detectAndCompute(image, None)
@@ -149,3 +197,5 @@ class OrbMatcher:
     def forget(self) -> None:
         with self._lock:
             self._cache.clear()
+            self._kept.clear()
+            self._kept_bytes = 0

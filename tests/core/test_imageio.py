@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from duplicalt.core.imageio import UnreadableImage, load_photo, sniff_file
+from duplicalt.core.imageio import (UnreadableImage, draft_scale, load_photo, same_decode,
+                                  sniff_file)
 from tests.photos import make_photo, save
 
 
@@ -116,3 +117,21 @@ def test_heic_decodes(tmp_path):
     assert sniff_file(path) == "heif"
     img, info = load_photo(path)
     assert img.size == (96, 72) and info.format.upper() == "HEIF"
+
+
+@pytest.mark.parametrize("size", [(200, 150), (700, 500), (1300, 1000), (2600, 2552),
+                                  (2560, 2600), (4032, 3024), (3024, 4032)])
+def test_draft_scale_is_pillows_and_same_decode_means_same_pixels(tmp_path, size):
+    rng = np.random.default_rng(size[0])
+    small = rng.integers(0, 255, (size[1] // 8 + 1, size[0] // 8 + 1, 3), dtype=np.uint8)
+    path = tmp_path / "p.jpg"
+    Image.fromarray(small).resize(size, Image.BILINEAR).save(path, quality=85)
+    decoded = {}
+    for target in (64, 320):
+        img, _ = load_photo(path, target=target)
+        s = draft_scale(size, target)
+        assert img.size == ((size[0] + s - 1) // s, (size[1] + s - 1) // s)
+        decoded[target] = np.asarray(img)
+    same = decoded[64].shape == decoded[320].shape and (decoded[64] == decoded[320]).all()
+    assert same_decode("JPEG", size, 64, 320) == same
+    assert same_decode("PNG", size, 64, 320)

@@ -87,3 +87,21 @@ def test_nearest_keeps_top_k_partners_of_either_photo():
     kept_set = set(zip(kept.i.tolist(), kept.j.tolist()))
     for a, b in zip(i.tolist(), j.tolist()):
         assert ((a, b) in kept_set) == (rank[a][b] < 3 or rank[b][a] < 3)
+
+
+def test_scan_hands_the_embedders_decodes_to_the_matcher(tmp_path):
+    """With the ORB matcher, a scan decodes each photo once: the matcher scores
+    candidate pairs from the copies the embedder's decode left it."""
+    from duplicalt.ml.matcher import OrbMatcher
+    root = tmp_path / "p"
+    base = make_photo(7, (320, 240))
+    save(base, root / "a.png")
+    save(base.crop((10, 10, 300, 230)), root / "b.png")
+    save(base.rotate(90, expand=True), root / "c.png")
+    m = OrbMatcher()
+    result = scan(root, PixelEmbedder(), 0.0, verifier=m)
+    assert len(result.pairs.i) >= 2 and (result.pairs.scores >= 0).all()
+    assert m.decoded == 0
+    own = OrbMatcher(kept_mb=0)  # keeps nothing: decodes every photo itself
+    plain = scan(root, PixelEmbedder(), 0.0, verifier=own)
+    assert (plain.pairs.scores == result.pairs.scores).all() and own.decoded == 3

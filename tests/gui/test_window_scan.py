@@ -23,8 +23,8 @@ class SlowEmbedder(PixelEmbedder):
     def __init__(self) -> None:
         super().__init__(batch_size=2, tag="slow-pixels")
 
-    def embed(self, paths):
-        for batch in super().embed(paths):
+    def embed(self, paths, keep=None):
+        for batch in super().embed(paths, keep):
             time.sleep(0.15)
             yield batch
 

@@ -39,3 +39,18 @@ def test_grayscale_preprocessing_ignores_colour():
     pre = Preprocess(size=32, grayscale=True)
     assert (pre.to_array(img) == pre.to_array(gray)).all()
     assert not (Preprocess(size=32).to_array(img) == Preprocess(size=32).to_array(gray)).all()
+
+
+def test_embed_shows_each_decoded_photo_to_keep(tiny_embedder, tmp_path):
+    """The pair matcher's hook sees every photo the embedder decodes (at the
+    embedder's target); a failing hook loses no vector."""
+    paths = [save(make_photo(k, (120, 90)), tmp_path / f"{k}.jpg") for k in range(3)]
+    seen = []
+
+    def keep(path, img, info, target):
+        seen.append((path, img.size, info.width, target))
+        raise RuntimeError("a broken hook")
+
+    outs = [o for batch in tiny_embedder.embed(paths, keep=keep) for o in batch]
+    assert all(o.vector is not None for o in outs) and len(outs) == 3
+    assert sorted(seen) == [(p, (120, 90), 120, tiny_embedder.preprocess.size) for p in paths]

@@ -48,3 +48,45 @@ def test_implausible_geometry_is_rejected():
     assert not plausible(None)
     pts = np.float32([[10, 10], [12, 11], [11, 13]])
     assert spread(pts, (320, 240)) < 0.1 and spread(pts * 10, (320, 240)) > 0.1
+
+
+def test_kept_decodes_score_the_same_without_a_second_decode(tmp_path):
+    """Photos handed over by the embedder (core.types.KeepDecoded) are not decoded
+    again, and give exactly the scores of the matcher's own decode. A JPEG the
+    embedder drafted at another scale than the matcher would is not kept."""
+    from duplicalt.core.imageio import load_photo
+    a = textured(3)
+    big = save(a.resize((3414, 2560)), tmp_path / "big.jpg", quality=90)  # 1/8 at 64 and 320
+    crop = save(a.crop((30, 20, 300, 230)), tmp_path / "crop.png")
+    mid = save(a.resize((700, 525)), tmp_path / "mid.jpg", quality=90)
+    flip = save(ImageOps.mirror(a), tmp_path / "flip.png")
+    pairs = [(big, crop), (big, mid), (crop, flip), (mid, flip)]
+    own = OrbMatcher()
+    expected = own.verify(pairs)
+    assert own.decoded == 4 and all(s >= own.min_inliers for s in expected), expected
+    shared = OrbMatcher()
+    for path in (big, crop, mid, flip):
+        img, info = load_photo(path, target=64)  # what a 64-px embedder decodes
+        shared.keep_decoded(path, img, info, 64)
+    assert set(shared._kept) == {big, crop, flip}  # mid.jpg: drafted at 1/8, not 1/2
+    assert shared.verify(pairs) == expected
+    assert shared.decoded == 1 and not shared._kept  # only mid.jpg; used copies dropped
+
+
+def test_kept_copies_are_bounded_oldest_first(tmp_path):
+    from duplicalt.core.imageio import load_photo
+    paths = [save(textured(k), tmp_path / f"{k}.png") for k in range(4)]
+    m = OrbMatcher(kept_mb=2.5 * 320 * 240 / 2**20)  # room for two 320x240 copies
+    for p in paths:
+        img, info = load_photo(p, target=64)
+        m.keep_decoded(p, img, info, 64)
+    assert list(m._kept) == paths[2:] and m._kept_bytes == 2 * 320 * 240
+    m.forget()
+    assert not m._kept and m._kept_bytes == 0
+
+
+def test_a_photo_wanted_by_two_threads_is_decoded_once(tmp_path):
+    paths = [save(textured(k), tmp_path / f"{k}.jpg") for k in range(3)]
+    m = OrbMatcher(workers=2)
+    m.verify([(paths[0], paths[1]), (paths[0], paths[2])] * 4)
+    assert m.decoded == 3
