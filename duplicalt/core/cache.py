@@ -97,7 +97,8 @@ class Cache:
 
     def get_embeddings(self, entries: Sequence[FileEntry], model: str
                        ) -> dict[int, tuple[np.ndarray | None, PhotoInfo | None, str | None]]:
-        """Index in ``entries`` -> (vector, info, error) for every fresh cache hit."""
+        """Index in ``entries`` -> (vector, info, error) for every fresh cache hit
+        (vectors as stored: float16, read-only)."""
         index = {_key(e.path): i for i, e in enumerate(entries)}
         sql = ("SELECT path, size, mtime_ns, vector, width, height, format, taken, error "
                "FROM embeddings WHERE model=? AND path IN ({marks})")
@@ -106,7 +107,7 @@ class Cache:
             i = index[path]
             if entries[i].size != size or entries[i].mtime_ns != mtime:
                 continue
-            vec = None if blob is None else np.frombuffer(blob, dtype=np.float16).astype(np.float32)
+            vec = None if blob is None else np.frombuffer(blob, dtype=np.float16)
             info = None if w is None else PhotoInfo(w, h, fmt, taken)
             hits[i] = (vec, info, error)
         return hits

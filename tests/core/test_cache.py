@@ -19,7 +19,7 @@ def test_hit_roundtrip_float16(tmp_path):
     c.close()
     hits = Cache(tmp_path / "c.sqlite").get_embeddings([e], "m1")
     got, info, err = hits[0]
-    assert np.array_equal(got, vec.astype(np.float16).astype(np.float32))
+    assert got.dtype == np.float16 and np.array_equal(got, vec.astype(np.float16))
     assert info == PhotoInfo(4, 3, "JPEG", "2020-01-01 00:00:00") and err is None
 
 
