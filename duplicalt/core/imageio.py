@@ -17,6 +17,10 @@ try:  # HEIC/HEIF through pillow-heif; AVIF is native in Pillow >= 11.3
 except ImportError:  # pragma: no cover - optional at run time
     pillow_heif = None
 
+# Formats decoded in draft mode (1/2..1/8 scale DCT) when a target size is given:
+# JPEG and MPO (a JPEG with extra pictures: many phones' HDR gain maps, depth).
+DRAFTED = frozenset({"JPEG", "MPO"})
+DECODE_VERSION = 2  # part of embedding cache keys: 2 = MPO drafted like JPEG
 MAX_PIXELS = 200_000_000  # larger than any camera; a 20k x 20k bomb is refused
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS  # Pillow errors at 2x this on its own too
 
@@ -140,7 +144,7 @@ def _load(path: Path, target: int | None, max_pixels: int) -> tuple[Image.Image,
             fmt = img.format or "unknown"
             orientation = _orientation(img)
             taken = _taken(img)
-            if target and fmt == "JPEG":
+            if target and fmt in DRAFTED:
                 img.draft("RGB", (target, target))
             img.load()
             out = _to_rgb(img)
@@ -182,7 +186,7 @@ def draft_scale(size: tuple[int, int], target: int | None) -> int:
 def same_decode(fmt: str, size: tuple[int, int], a: int | None, b: int | None) -> bool:
     """Whether ``load_photo`` gives the same pixels for targets ``a`` and ``b``:
     always for formats it decodes whole, for JPEGs when both pick one scale."""
-    return fmt != "JPEG" or draft_scale(size, a) == draft_scale(size, b)
+    return fmt not in DRAFTED or draft_scale(size, a) == draft_scale(size, b)
 
 
 def thumbnail(path: Path, size: int) -> Image.Image:

@@ -14,7 +14,7 @@ from typing import Iterator, Sequence
 import numpy as np
 import torch
 
-from duplicalt.core.imageio import UnreadableImage, load_photo
+from duplicalt.core.imageio import DECODE_VERSION, UnreadableImage, load_photo
 from duplicalt.core.types import EmbedOutcome, KeepDecoded, PhotoInfo
 from duplicalt.ml.modelio import LoadedModel, load_model
 from duplicalt.ml.preprocess import Preprocess
@@ -85,7 +85,7 @@ class TorchEmbedder:
         # the cache key covers everything that changes a vector: weights and preprocessing
         pre = self.preprocess
         self.model_id = f"{loaded.sha256}:{pre.size}:{pre.mean}:{pre.std}" + \
-            (":gray" if pre.grayscale else "")
+            (":gray" if pre.grayscale else "") + f":dec{DECODE_VERSION}"
         self.dim = self.model.embedding_dim
         self.meta = loaded.meta
         self.sidecar = loaded.path

@@ -135,3 +135,21 @@ def test_draft_scale_is_pillows_and_same_decode_means_same_pixels(tmp_path, size
     same = decoded[64].shape == decoded[320].shape and (decoded[64] == decoded[320]).all()
     assert same_decode("JPEG", size, 64, 320) == same
     assert same_decode("PNG", size, 64, 320)
+
+
+def test_mpo_is_draft_decoded_like_jpeg(tmp_path):
+    """Multi-picture JPEGs (phone photos with a gain map or depth picture) open
+    as MPO in Pillow; they are drafted like any JPEG, upright, first picture."""
+    main = make_photo(4, (1600, 1200))
+    path = tmp_path / "phone.jpg"
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90 degrees clockwise to view
+    main.save(path, format="MPO", save_all=True, append_images=[main.resize((160, 120))],
+              quality=90, exif=exif.tobytes())
+    img, info = load_photo(path, target=64)
+    assert info.format == "MPO" and (info.width, info.height) == (1200, 1600)
+    assert img.size == (150, 200)  # 1/8 scale, then turned upright
+    full, _ = load_photo(path)
+    small = np.asarray(full.resize(img.size, Image.BILINEAR), float)
+    assert np.abs(np.asarray(img, float) - small).mean() < 12
+    assert same_decode("MPO", (4032, 3024), 64, 320) and not same_decode("MPO", (700, 500), 64, 320)
