@@ -17,7 +17,9 @@ import sys
 import time
 from pathlib import Path
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "bench" / "originals"
+from duplicalt.datadir import data_root, missing
+
+SHARED = data_root() / "bench" / "originals"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -146,6 +148,10 @@ def ratios(res: dict) -> list[str]:
 def main(args) -> int:
     from duplicalt.bench_data import camera_folder
 
+    problem = missing(args.originals, "benchmark photos", "--originals")
+    if problem:
+        print(f"duplicalt bench: error: {problem}", file=sys.stderr)
+        return 2
     args.work.mkdir(parents=True, exist_ok=True)
     size = tuple(int(v) for v in args.size.lower().split("x"))
     started = time.monotonic()

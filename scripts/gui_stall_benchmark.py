@@ -23,8 +23,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from duplicalt.datadir import data_root  # noqa: E402
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen" if not os.environ.get("DISPLAY") else "xcb")
-DEFAULT_FOLDER = Path("/work/shared/data/bench/originals")
+DEFAULT_FOLDER = data_root() / "bench" / "originals"
 
 
 class Heartbeat:

@@ -79,3 +79,22 @@ def test_bench_is_a_cli_command(capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["bench", "--help"])
     assert exit_info.value.code == 0 and "--scale" in capsys.readouterr().out
+
+
+def test_bench_without_the_benchmark_photos_says_where_to_point_it(tmp_path, capsys):
+    from duplicalt.cli import main
+
+    assert main(["bench", "--originals", str(tmp_path / "nowhere"), "--work",
+                 str(tmp_path / "w")]) == 2
+    err = capsys.readouterr().err
+    assert "benchmark photos not found" in err and "--originals" in err and "Traceback" not in err
+    assert not (tmp_path / "w").exists()
+
+
+def test_data_root_follows_the_environment(tmp_path, monkeypatch):
+    from duplicalt.datadir import data_root
+
+    monkeypatch.setenv("DUPLICALT_DATA", str(tmp_path))
+    assert data_root() == tmp_path
+    monkeypatch.delenv("DUPLICALT_DATA")
+    assert data_root().parts[-2:] == ("shared", "data")

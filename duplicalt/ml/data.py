@@ -20,9 +20,11 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps
 
+from duplicalt.datadir import data_root
+
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff")
 REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_DATA = str(REPO_ROOT.parent / "shared" / "data" / "train" / "*.tar")
+DEFAULT_DATA = str(data_root() / "train" / "*.tar")
 
 
 def expand_sources(specs: list[str]) -> list[Path]:
@@ -37,7 +39,9 @@ def expand_sources(specs: list[str]) -> list[Path]:
             seen.add(p.resolve())
             unique.append(p)
     if not unique:
-        raise FileNotFoundError(f"no training data found in {specs}")
+        raise FileNotFoundError(f"no training data found in {specs}: pass --data (tar shards, "
+                                "folders or globs), or set DUPLICALT_DATA to the folder that "
+                                "holds train/")
     return unique
 
 

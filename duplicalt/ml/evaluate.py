@@ -14,9 +14,10 @@ import numpy as np
 from duplicalt.core.cache import Cache
 from duplicalt.core.pipeline import regroup, scan
 from duplicalt.ml import benchmark as bm
+from duplicalt.datadir import data_root, missing
 from duplicalt.ml.matcher import OrbMatcher
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "bench"
+SHARED = data_root() / "bench"
 TARGET_PRECISION = 0.97
 
 
@@ -97,6 +98,10 @@ def main(args) -> int:
     from duplicalt.ml.embed import load
     from duplicalt.ml.modelio import ModelError
 
+    problem = missing(args.originals, "benchmark photos", "--originals")
+    if problem:
+        print(f"duplicalt evaluate: error: {problem}", file=sys.stderr)
+        return 2
     try:
         embedder = load(args.model, args.device)
     except (ModelError, ValueError) as exc:

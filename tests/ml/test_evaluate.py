@@ -16,3 +16,11 @@ def test_calibrate_prefers_recall_then_the_higher_threshold():
 def test_calibrate_falls_back_on_macro_f1():
     rows = [(0.5, scores(0.5, 1.0)), (0.6, scores(0.8, 0.9)), (0.7, scores(0.9, 0.5))]
     assert calibrate(rows)[0] == 0.6
+
+
+def test_evaluate_without_the_benchmark_photos_is_a_clear_error(tmp_path, capsys):
+    from duplicalt.cli import main
+
+    assert main(["evaluate", "--originals", str(tmp_path / "nowhere")]) == 2
+    err = capsys.readouterr().err
+    assert "benchmark photos not found" in err and "DUPLICALT_DATA" in err
