@@ -8,9 +8,7 @@ resumed run continues exactly like an uninterrupted one.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import json
-import math
+import pickle
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -23,6 +21,7 @@ from duplicalt.ml.augment import MEAN, STD, Augment, AugmentConfig, plain
 from duplicalt.ml.data import DEFAULT_DATA, REPO_ROOT, load_images, split_holdout
 from duplicalt.ml.encoder import ResNet18Encoder
 from duplicalt.ml.loss import koleo, nt_xent, pair_stats
+from duplicalt.ml.schedule import JsonLog, jsonable, lr_at, parse_deadline
 
 
 class NonFiniteLoss(RuntimeError):
@@ -67,32 +66,9 @@ def projection_head(dim: int, hidden: int = 512, out: int = 128) -> nn.Module:
                          nn.Linear(hidden, out))
 
 
-def lr_at(step: int, total: int, peak: float, warmup: float) -> float:
-    """Linear warm-up, then cosine decay to 1% of the peak."""
-    w = max(1, int(total * warmup))
-    if step < w:
-        return peak * (step + 1) / w
-    t = (step - w) / max(1, total - w)
-    return peak * (0.01 + 0.99 * 0.5 * (1.0 + math.cos(math.pi * min(1.0, t))))
-
-
 def pick_device(name: str) -> torch.device:
     from duplicalt.ml.embed import choose_device
     return choose_device(name)
-
-
-def parse_deadline(text: str | None) -> float | None:
-    if not text:
-        return None
-    now = dt.datetime.now(dt.timezone.utc)
-    if len(text) <= 5:
-        hh, mm = (int(v) for v in text.split(":"))
-        when = now.replace(hour=hh, minute=mm, second=0, microsecond=0)
-        when += dt.timedelta(days=1) if when < now - dt.timedelta(hours=12) else dt.timedelta()
-    else:
-        when = dt.datetime.fromisoformat(text)
-        when = when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
-    return when.timestamp()
 
 
 class Trainer:
@@ -191,7 +167,7 @@ class Trainer:
         return {"model": self.model.state_dict(), "head": self.head.state_dict(),
                 "opt": self.opt.state_dict(), "scaler": self.scaler.state_dict(),
                 "step": self.step, "total": self.total, "fitted": self.fitted,
-                "args": _jsonable(vars(self.args))}
+                "args": jsonable(vars(self.args))}
 
     def load_state(self, state: dict) -> None:
         self.model.load_state_dict(state["model"])
@@ -207,21 +183,6 @@ class Trainer:
         tmp = path.with_suffix(".tmp")
         torch.save(self.state(), tmp)
         tmp.replace(path)
-
-
-def _jsonable(d: dict) -> dict:
-    return {k: (str(v) if isinstance(v, Path) else v) for k, v in d.items()}
-
-
-class JsonLog:
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def __call__(self, record: dict) -> None:
-        record = {"time": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), **record}
-        with open(self.path, "a") as f:
-            f.write(json.dumps(record) + "\n")
-        print(json.dumps(record), flush=True)
 
 
 def run_loop(tr: Trainer, log: JsonLog, deadline: float | None) -> dict:
@@ -280,6 +241,14 @@ def export(tr: Trainer, last: dict, data: list[str], n_images: int) -> Path:
     return save_model(tr.model.float().cpu().eval(), tr.args.models_dir, tr.args.export, meta)
 
 
+def load_checkpoint(path: Path, device) -> dict:
+    """A training checkpoint: tensors and plain values only (nothing pickled runs)."""
+    try:
+        return torch.load(path, map_location=device, weights_only=True)
+    except (pickle.UnpicklingError, RuntimeError, EOFError, OSError) as exc:
+        raise ValueError(f"cannot resume from {path}: not a readable checkpoint ({exc})") from exc
+
+
 def main(args) -> int:
     torch.set_num_threads(max(1, args.threads))
     args.out.mkdir(parents=True, exist_ok=True)
@@ -293,9 +262,9 @@ def main(args) -> int:
             if not ckpt.is_file():
                 print(f"duplicalt train: error: --resume but {ckpt} does not exist", file=sys.stderr)
                 return 2
-            tr.load_state(torch.load(ckpt, map_location=tr.device, weights_only=False))
+            tr.load_state(load_checkpoint(ckpt, tr.device))
         log({"event": "start", "step": tr.step, "total_steps": tr.total, "photos": images.shape[0],
-             "steps_per_epoch": tr.per_epoch, "device": str(tr.device), "args": _jsonable(vars(args))})
+             "steps_per_epoch": tr.per_epoch, "device": str(tr.device), "args": jsonable(vars(args))})
         last = run_loop(tr, log, parse_deadline(args.deadline))
     except (FileNotFoundError, ValueError, NonFiniteLoss) as exc:
         print(f"duplicalt train: error: {exc}", file=sys.stderr)

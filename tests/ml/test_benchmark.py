@@ -1,7 +1,6 @@
 import random
 
 import pytest
-from PIL import Image
 
 from duplicalt.core.imageio import load_photo
 from duplicalt.ml import benchmark as bm

@@ -1,5 +1,4 @@
 import argparse
-import io
 import json
 import tarfile
 
@@ -9,6 +8,7 @@ from PIL import Image
 
 from duplicalt.ml import train
 from duplicalt.ml.data import load_images
+from duplicalt.ml.schedule import lr_at
 
 
 def blocky_photos(folder, n=24, size=40, seed=0):
@@ -83,7 +83,7 @@ def test_export_writes_model(tmp_path):
 
 
 def test_lr_schedule_warms_up_then_decays():
-    lrs = [train.lr_at(s, 100, 1.0, 0.1) for s in range(100)]
+    lrs = [lr_at(s, 100, 1.0, 0.1) for s in range(100)]
     assert lrs[0] < lrs[9] <= 1.0 and lrs[50] < lrs[10] and lrs[-1] < 0.05
 
 
@@ -97,3 +97,25 @@ def test_schedule_fits_a_deadline(tmp_path):
     assert tr.fit_to_deadline(None, 1.0) is None
     tr.fit_to_deadline(time.time() + 1e6, sec_per_step=1.0)
     assert tr.total == 1000  # never beyond --steps
+
+
+def test_resume_refuses_a_checkpoint_that_would_run_code(tmp_path, capsys):
+    """--resume loads tensors and plain values only: a pickle carrying an object
+    is refused with a clear error, and never executed."""
+    import pickle
+
+    args = make_args(tmp_path / "c", resume=True)
+    args.out.mkdir(parents=True)
+    marker = tmp_path / "code-ran"
+    (args.out / "checkpoint.pt").write_bytes(pickle.dumps(Evil(marker), protocol=2))
+    assert train.main(args) == 1
+    assert "cannot resume" in capsys.readouterr().err and not marker.exists()
+
+
+class Evil:
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        import pathlib
+        return (pathlib.Path.touch, (self.marker,))
