@@ -70,26 +70,25 @@ def _settle(a: Path, b: Path, tmp: Path | None, sha: str) -> tuple[str, str]:
     return MISSING, f"not found at {show(a)} nor at {show(b)}"
 
 
-def _resolve_move(j: mf.Journal, e: mf.BackupEntry) -> Recovered:
-    action, detail = _settle(e.original, e.backup, e.tmp, e.sha256)
+def _resolve(j: mf.Journal, e: mf.BackupEntry, src: Path, dst: Path,
+             done_t: str, undone_t: str, left: str) -> Recovered:
+    """Finish or roll back one interrupted transfer src -> dst and journal the outcome."""
+    action, detail = _settle(src, dst, e.tmp, e.sha256)
     done = action == FINISHED
-    rec = {"t": "moved" if done else "unmoved", "batch": e.batch, "seq": e.seq,
-           "recovered": True}
+    rec = {"t": done_t if done else undone_t, "batch": e.batch, "seq": e.seq, "recovered": True}
     if not done:
-        rec["reason"] = detail or "interrupted; left in place"
+        rec["reason"] = detail or left
     j.append(rec)
     return Recovered(e.original, e.batch, action, detail)
+
+
+def _resolve_move(j: mf.Journal, e: mf.BackupEntry) -> Recovered:
+    return _resolve(j, e, e.original, e.backup, "moved", "unmoved", "interrupted; left in place")
 
 
 def _resolve_restore(j: mf.Journal, e: mf.BackupEntry) -> Recovered:
-    action, detail = _settle(e.backup, e.original, e.tmp, e.sha256)
-    done = action == FINISHED
-    rec = {"t": "restored" if done else "unrestored", "batch": e.batch, "seq": e.seq,
-           "recovered": True}
-    if not done:
-        rec["reason"] = detail or "interrupted; still in the backup"
-    j.append(rec)
-    return Recovered(e.original, e.batch, action, detail)
+    return _resolve(j, e, e.backup, e.original, "restored", "unrestored",
+                    "interrupted; still in the backup")
 
 
 def _resolve_trash(j: mf.Journal, e: mf.BackupEntry) -> Recovered:
