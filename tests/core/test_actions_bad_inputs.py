@@ -186,19 +186,24 @@ def test_disk_full_real_tmpfs(tmp_path):
         assert file_shas(root) == shas
 
 
+def make_read_only(monkeypatch, folder):
+    """os.open refuses to write below ``folder``, as on a read-only mount."""
+    real_open = os.open
+
+    def read_only(path, flags, *a, **k):
+        if os.fspath(path).startswith(os.fspath(folder)) and flags & (os.O_WRONLY | os.O_RDWR):
+            raise OSError(errno.EROFS, "Read-only file system", os.fspath(path))
+        return real_open(path, flags, *a, **k)
+
+    monkeypatch.setattr(os, "open", read_only)
+
+
 def test_read_only_backup_mocked(tmp_path, monkeypatch):
     root = tmp_path / "photos"
     shas = make_files(root, ["a.jpg"])
     backup = tmp_path / "backup"
     backup.mkdir()
-    real_open = os.open
-
-    def read_only(path, flags, *a, **k):
-        if os.fspath(path).startswith(os.fspath(backup)) and flags & (os.O_WRONLY | os.O_RDWR):
-            raise OSError(errno.EROFS, "Read-only file system", os.fspath(path))
-        return real_open(path, flags, *a, **k)
-
-    monkeypatch.setattr(os, "open", read_only)
+    make_read_only(monkeypatch, backup)
     with pytest.raises(BackupRootError, match="read-only file system"):
         move_to_backup(cands(root, ["a.jpg"]), root, backup)
     monkeypatch.undo()
@@ -221,14 +226,7 @@ def test_restore_from_read_only_backup_refuses_cleanly(tmp_path, monkeypatch):
     shas = make_files(root, ["a.jpg"])
     backup = tmp_path / "backup"
     assert move_to_backup(cands(root, ["a.jpg"]), root, backup).ok
-    real_open = os.open
-
-    def read_only(path, flags, *a, **k):
-        if os.fspath(path).startswith(os.fspath(backup)) and flags & (os.O_WRONLY | os.O_RDWR):
-            raise OSError(errno.EROFS, "Read-only file system", os.fspath(path))
-        return real_open(path, flags, *a, **k)
-
-    monkeypatch.setattr(os, "open", read_only)
+    make_read_only(monkeypatch, backup)
     with pytest.raises(mf.JournalError, match="read-only file system"):
         restore(backup)
     monkeypatch.undo()
