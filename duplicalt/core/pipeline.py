@@ -79,8 +79,7 @@ def embed_entries(entries: Sequence[FileEntry], embedder: Embedder, cache: Cache
     todo = [i for i in range(len(entries)) if i not in vectors and i not in errors]
     meter = Meter("embed", len(todo), progress)
     if todo and not cancel.is_set():
-        paths = [entries[i].path for i in todo]
-        batches = embedder.embed(paths, keep=keep) if keep else embedder.embed(paths)
+        batches = embedder.embed([entries[i].path for i in todo], keep=keep)
         try:
             for batch in batches:
                 rows = []

@@ -23,7 +23,6 @@ from PIL import Image, ImageOps
 from duplicalt.datadir import data_root
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff")
-REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATA = str(data_root() / "train" / "*.tar")
 
 

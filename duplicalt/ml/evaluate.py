@@ -13,8 +13,8 @@ import numpy as np
 
 from duplicalt.core.cache import Cache
 from duplicalt.core.pipeline import regroup, scan
-from duplicalt.ml import benchmark as bm
 from duplicalt.datadir import data_root, missing
+from duplicalt.ml import benchmark as bm
 from duplicalt.ml.matcher import OrbMatcher
 
 SHARED = data_root() / "bench"

@@ -17,8 +17,9 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from duplicalt.datadir import REPO_ROOT
 from duplicalt.ml.augment import MEAN, STD, Augment, AugmentConfig, plain
-from duplicalt.ml.data import DEFAULT_DATA, REPO_ROOT, load_images, split_holdout
+from duplicalt.ml.data import DEFAULT_DATA, load_images, split_holdout
 from duplicalt.ml.encoder import ResNet18Encoder
 from duplicalt.ml.loss import koleo, nt_xent, pair_stats
 from duplicalt.ml.schedule import JsonLog, jsonable, lr_at, parse_deadline
