@@ -32,14 +32,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from duplicalt.core import manifest as mf  # noqa: E402
-from duplicalt.core.actions import restore  # noqa: E402
-from duplicalt.core.recovery import recover  # noqa: E402
+from duplicalt.fileactions import journal as mf  # noqa: E402
+from duplicalt.fileactions.move import restore  # noqa: E402
+from duplicalt.fileactions.recovery import recover  # noqa: E402
 
 CHILD = """
 import os, sys
 from pathlib import Path
-from duplicalt.core.actions import Candidate, move_to_backup, restore
+from duplicalt.fileactions.move import Candidate, move_to_backup, restore
 op, root, backup, copy = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4] == "1"
 if op == "move":
     files = []
@@ -180,7 +180,7 @@ def phase(op: str, mode: tuple, root: Path, backups: list[Path], shas: dict, t: 
 
 def calibrate(root: Path, backup: Path, est: dict) -> None:
     start = time.monotonic()
-    subprocess.run([sys.executable, "-c", "import duplicalt.core.actions"], check=True,
+    subprocess.run([sys.executable, "-c", "import duplicalt.fileactions.move"], check=True,
                    env=dict(os.environ, PYTHONPATH=str(REPO)))
     est["start"] = time.monotonic() - start
     for op in ("move", "restore"):

@@ -23,7 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from duplicalt.datadir import data_root  # noqa: E402
+from duplicalt.ml.training.shared_data import data_root  # noqa: E402
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen" if not os.environ.get("DISPLAY") else "xcb")
 DEFAULT_FOLDER = data_root() / "bench" / "originals"
@@ -75,9 +75,9 @@ def embedder_factory(model: str | None, work: Path, size: int):
     def load():
         import torch
 
-        from duplicalt.ml.embed import load as load_embedder
-        from duplicalt.ml.encoder import ResNet18Encoder
-        from duplicalt.ml.modelio import ModelError, save_model
+        from duplicalt.ml.model.embed import load as load_embedder
+        from duplicalt.ml.model.encoder import ResNet18Encoder
+        from duplicalt.ml.model.loading import ModelError, save_model
 
         try:
             return load_embedder(model, device="cpu", batch_size=8)
@@ -149,7 +149,7 @@ def main() -> int:
     from PySide6.QtCore import QSettings
 
     from duplicalt.gui.app import make_app, warm_up
-    from duplicalt.gui.main_window import RESULTS, MainWindow
+    from duplicalt.gui.window import RESULTS, MainWindow
     from duplicalt.gui.settings import Settings
 
     work = Path(tempfile.mkdtemp(prefix="duplicalt-stall-"))

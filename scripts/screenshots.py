@@ -97,8 +97,8 @@ class PixelStandIn:
         self.delay = delay
 
     def embed(self, paths, keep=None):  # (it keeps nothing for the matcher)
-        from duplicalt.core.imageio import UnreadableImage, load_photo
-        from duplicalt.core.types import EmbedOutcome
+        from duplicalt.photos.decode import UnreadableImage, load_photo
+        from duplicalt.scan.types import EmbedOutcome
 
         for start in range(0, len(paths), 2):
             batch = []
@@ -116,7 +116,7 @@ class PixelStandIn:
 
 def make_embedder(slow: float):
     try:
-        from duplicalt.ml.embed import load
+        from duplicalt.ml.model.embed import load
 
         return load(None, device="cpu", batch_size=8)
     except Exception:  # ModelError: nothing in models/ yet
@@ -154,7 +154,7 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     from duplicalt.gui.app import make_app
-    from duplicalt.gui.main_window import RESULTS, MainWindow
+    from duplicalt.gui.window import RESULTS, MainWindow
     from duplicalt.gui.settings import Settings
 
     work = Path(tempfile.gettempdir()) / "duplicalt-demo"  # a short path for the pictures

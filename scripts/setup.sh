@@ -19,7 +19,7 @@ if [ ! -f "$stamp" ]; then
     target="."
     [ -n "$extras" ] && target=".[$extras]"
     .venv/bin/python -m pip install -q --disable-pip-version-check -e "$target" 2>&1 | grep -v "^WARNING: Location" || true
-    .venv/bin/python -c "import duplicalt.cli, faiss, PIL" || { echo "setup: install failed" >&2; exit 1; }
+    .venv/bin/python -c "import duplicalt.cli.main, faiss, PIL" || { echo "setup: install failed" >&2; exit 1; }
     rm -f .venv/.duplicalt-installed-*
     touch "$stamp"
 fi

@@ -17,8 +17,8 @@ def tiny_model(tmp_path_factory) -> Path:
     """A small randomly initialised encoder written like a real model (sidecar + sha256)."""
     import torch
 
-    from duplicalt.ml.encoder import ResNet18Encoder
-    from duplicalt.ml.modelio import save_model
+    from duplicalt.ml.model.encoder import ResNet18Encoder
+    from duplicalt.ml.model.loading import save_model
 
     torch.manual_seed(0)
     model = ResNet18Encoder(width=8)
@@ -28,6 +28,6 @@ def tiny_model(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_embedder(tiny_model):
-    from duplicalt.ml.embed import load
+    from duplicalt.ml.model.embed import load
 
     return load(tiny_model, device="cpu", batch_size=8, workers=2)

@@ -1,9 +1,7 @@
 """Starting the window: ``duplicalt`` with no arguments calls ``run()``."""
 from __future__ import annotations
 
-import gc
 import sys
-import threading
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, Qt
@@ -12,6 +10,7 @@ from PySide6.QtWidgets import QApplication
 
 from duplicalt import __version__
 from duplicalt.gui import theme
+from duplicalt.gui.scan.warm_up import warm_up
 
 
 SWITCH_INTERVAL = 0.001  # seconds
@@ -52,36 +51,10 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def settle_garbage() -> None:
-    """Move everything alive now (torch's modules, a loaded scan) out of the garbage
-    collector's sight: a full collection then takes milliseconds, not ~80 ms with the
-    GIL held (a stall of every thread, the GUI's included). Freezing is instant; a
-    collection first would itself be such a stall."""
-    gc.freeze()
-
-
-def warm_up() -> threading.Thread:
-    """Import torch and the model code in the background while the window opens,
-    so the first scan starts at once (and the import is not a GUI-thread stall)."""
-    def body() -> None:
-        gc.disable()  # no full collection of torch's half-built modules mid-import
-        try:
-            import duplicalt.ml.embed  # noqa: F401 - torch is the slow part
-        except Exception:  # reported later, when a scan needs the model
-            pass
-        finally:
-            settle_garbage()
-            gc.enable()
-
-    thread = threading.Thread(target=body, name="duplicalt-warm-up", daemon=True)
-    thread.start()
-    return thread
-
-
 def run(argv: list[str] | None = None) -> int:
     """Open the window (optionally on a folder given as the first argument); the exit code."""
     app = make_app(argv)
-    from duplicalt.gui.main_window import MainWindow
+    from duplicalt.gui.window import MainWindow  # after the QApplication exists
 
     window = MainWindow()
     window.show()

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QDialog, QDialogButtonBo
                                QFormLayout, QHBoxLayout, QLabel, QLineEdit, QMessageBox, QPushButton,
                                QRadioButton, QVBoxLayout, QWidget)
 
-from duplicalt.gui.facts import human_size
+from duplicalt.gui.review.facts import human_size
 from duplicalt.gui.settings import BACKUP, TRASH
 
 

@@ -10,14 +10,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from duplicalt.core.actions import (Candidate, MoveReport, RestoreReport, move_to_backup, restore,
-                                    select_entries)
-from duplicalt.core.backuproot import BackupRootError, check_backup_root
-from duplicalt.core.manifest import JournalError, is_backup_root
-from duplicalt.core.recovery import RecoveryReport
-from duplicalt.core.safeio import show
-from duplicalt.core.types import FileEntry
-from duplicalt.gui.facts import human_size
+from duplicalt.fileactions.move import (Candidate, MoveReport, RestoreReport, move_to_backup,
+                                        restore, select_entries)
+from duplicalt.fileactions.backuproot import BackupRootError, check_backup_root
+from duplicalt.fileactions.journal import JournalError, is_backup_root
+from duplicalt.fileactions.recovery import RecoveryReport
+from duplicalt.fileactions.safeio import show
+from duplicalt.photos.types import FileEntry
+from duplicalt.gui.review.facts import human_size
 
 USER_ERRORS = (BackupRootError, JournalError)  # shown as a dialog with their message
 

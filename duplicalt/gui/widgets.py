@@ -8,7 +8,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy,
                                QSlider, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
-from duplicalt.core.types import LinkEntry, Progress, Unreadable
+from duplicalt.photos.types import LinkEntry, Unreadable
+from duplicalt.progress.meter import Progress
 
 STAGES = {"model": "Loading the model", "walk": "Finding photos",
           "hash": "Looking for identical files", "embed": "Comparing photos",

@@ -19,8 +19,8 @@ from typing import Sequence
 import cv2
 import numpy as np
 
-from duplicalt.core.imageio import UnreadableImage, load_photo, same_decode
-from duplicalt.core.types import PhotoInfo
+from duplicalt.photos.decode import UnreadableImage, load_photo, same_decode
+from duplicalt.photos.types import PhotoInfo
 
 cv2.setNumThreads(1)
 CACHED_FEATURES = 4096

@@ -6,8 +6,8 @@ import shutil
 
 import pytest
 
-from tests.core.fake_embedder import PixelEmbedder
-from tests.photos import make_photo, save
+from tests.scan.fake_embedder import PixelEmbedder
+from tests.sample_photos import make_photo, save
 
 
 @pytest.fixture()
@@ -40,7 +40,7 @@ def settings(tmp_path):
 @pytest.fixture()
 def window(qtbot, settings, tmp_path):
     from duplicalt.gui.app import make_app
-    from duplicalt.gui.main_window import MainWindow
+    from duplicalt.gui.window import MainWindow
 
     make_app()
     # The pixel embedder (tests/core/fake_embedder.py) groups resized copies and keeps

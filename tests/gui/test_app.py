@@ -3,7 +3,7 @@ import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
-from duplicalt.cli import main
+from duplicalt.__main__ import main
 from duplicalt.gui import app as gui_app
 
 pytestmark = pytest.mark.gui
@@ -31,7 +31,7 @@ def test_a_folder_argument_opens_the_window_on_it(qapp, tmp_path, monkeypatch):
     started = []
     monkeypatch.setattr(gui_app.QApplication, "exec", staticmethod(lambda: 0))
     monkeypatch.setattr(gui_app, "warm_up", lambda: None)
-    from duplicalt.gui.main_window import MainWindow
+    from duplicalt.gui.window import MainWindow
     monkeypatch.setattr(MainWindow, "start_scan", lambda self, folder: started.append(folder))
     QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(tmp_path))
     assert main([str(tmp_path)]) == 0

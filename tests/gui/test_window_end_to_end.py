@@ -9,8 +9,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
-from duplicalt.gui.decisions import KEEP, REMOVE
-from duplicalt.gui.main_window import RESULTS
+from duplicalt.gui.review.marks import KEEP, REMOVE
+from duplicalt.gui.window import RESULTS
 from duplicalt.gui.settings import default_backup
 from tests.gui.dialog_bot import DialogBot
 

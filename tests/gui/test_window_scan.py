@@ -8,9 +8,9 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
-from duplicalt.gui.main_window import RESULTS, SCANNING, START, MainWindow
+from duplicalt.gui.window import RESULTS, SCANNING, START, MainWindow
 from duplicalt.gui.settings import Settings, default_backup
-from tests.core.fake_embedder import PixelEmbedder
+from tests.scan.fake_embedder import PixelEmbedder
 from tests.gui.dialog_bot import DialogBot
 
 pytestmark = pytest.mark.gui
@@ -58,7 +58,7 @@ def test_cancel_stops_within_a_second_and_keeps_the_cache(qtbot, settings, photo
 
 
 def test_errors_are_dialogs(qtbot, settings, photo_folder, tmp_path):
-    from duplicalt.ml.modelio import ModelError
+    from duplicalt.ml.model.loading import ModelError
 
     def no_model():
         raise ModelError("No model installed: models/duplicalt-resnet18.json does not exist.")

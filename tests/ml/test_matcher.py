@@ -1,7 +1,7 @@
 from PIL import ImageOps
 
 from duplicalt.ml.matcher import OrbMatcher
-from tests.photos import make_photo, save
+from tests.sample_photos import make_photo, save
 
 
 def textured(seed):
@@ -54,7 +54,7 @@ def test_kept_decodes_score_the_same_without_a_second_decode(tmp_path):
     """Photos handed over by the embedder (core.types.KeepDecoded) are not decoded
     again, and give exactly the scores of the matcher's own decode. A JPEG the
     embedder drafted at another scale than the matcher would is not kept."""
-    from duplicalt.core.imageio import load_photo
+    from duplicalt.photos.decode import load_photo
     a = textured(3)
     big = save(a.resize((3414, 2560)), tmp_path / "big.jpg", quality=90)  # 1/8 at 64 and 320
     crop = save(a.crop((30, 20, 300, 230)), tmp_path / "crop.png")
@@ -74,7 +74,7 @@ def test_kept_decodes_score_the_same_without_a_second_decode(tmp_path):
 
 
 def test_kept_copies_are_bounded_oldest_first(tmp_path):
-    from duplicalt.core.imageio import load_photo
+    from duplicalt.photos.decode import load_photo
     paths = [save(textured(k), tmp_path / f"{k}.png") for k in range(4)]
     m = OrbMatcher(kept_mb=2.5 * 320 * 240 / 2**20)  # room for two 320x240 copies
     for p in paths:

@@ -1,0 +1,194 @@
+"""Moving rejected photos to a backup folder (or the trash), and restoring them.
+
+Every file goes through the same steps: refuse anything unsafe (outside the
+scanned folder, a symlink or through one, inside the backup folder, changed
+or vanished since the scan), hash it, journal the intent, transfer it (see
+safeio.transfer), journal the result. Problems are reported per file and the
+batch keeps going. Interrupted batches are settled by recovery.recover(),
+which move_to_backup() and restore() run first.
+"""
+from __future__ import annotations
+
+import os
+import stat
+import time
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from duplicalt.fileactions import journal as mf
+from duplicalt.fileactions.backuproot import (BackupRootError, check_backup_root, inside_backup,
+                                              prepare_backup_root)
+from duplicalt.fileactions.types import (Cancel, Candidate, FileLike, MoveReport, Outcome,
+                                         Progress, RestoreReport)
+from duplicalt.fileactions.recovery import recover
+from duplicalt.fileactions.restore import restore, select_entries
+from duplicalt.fileactions.safeio import (Changed, Refused, check_no_links, describe,
+                                          lstat_or_none, sha256_file, show, transfer)
+
+NAME_MAX = 255
+
+
+def _inspect(root: Path, backup: Path, path: Path, f: FileLike) -> os.stat_result:
+    """The source's lstat if it may be moved; raises Refused with the reason."""
+    check_no_links(root, path, "scanned folder")
+    if inside_backup(path, backup):
+        raise Refused("inside the backup folder")
+    st = lstat_or_none(path)
+    if st is None:
+        raise Refused("vanished since the scan")
+    if stat.S_ISLNK(st.st_mode):
+        raise Refused("is a symlink (links are never followed or moved)")
+    if not stat.S_ISREG(st.st_mode):
+        raise Refused("not a regular file")
+    if f.size is not None and st.st_size != f.size:
+        raise Refused(f"changed since the scan (size {f.size} -> {st.st_size} bytes)")
+    if f.mtime_ns is not None and st.st_mtime_ns != f.mtime_ns:
+        raise Refused("changed since the scan (modification time differs)")
+    return st
+
+
+def numbered(path: Path, n: int) -> Path:
+    """``a/x.jpg`` -> ``a/x (n).jpg``, shortening the stem to fit NAME_MAX bytes."""
+    stem, suffix, tag = path.stem, path.suffix, f" ({n})"
+    while stem and len(os.fsencode(stem + tag + suffix)) > NAME_MAX:
+        stem = stem[:-1]
+    return path.with_name(stem + tag + suffix)
+
+
+def backup_target(backup: Path, rel: Path) -> Path:
+    """A free path in the backup mirroring ``rel``; a clash gets " (n)", both kept."""
+    target = backup.joinpath(rel)
+    check_no_links(backup, target, "backup folder")
+    n, candidate = 0, target
+    while os.path.lexists(candidate):
+        n += 1
+        candidate = numbered(target, n)
+    return candidate
+
+
+def _note(j: mf.Journal, record: dict) -> bool:
+    """Journal an outcome; a failure is tolerated (recovery reconciles it later)."""
+    try:
+        j.append(record)
+        return True
+    except OSError:
+        return False
+
+
+def _send_to_trash(path: Path) -> None:
+    from send2trash import send2trash
+
+    send2trash(os.fspath(path))
+
+
+def _prepare(ctx: dict, seq: int, f: FileLike) -> dict:
+    """The journal record for one file; raises Refused (skip) or OSError (fail)."""
+    path = Path(os.path.abspath(f.path))
+    st = _inspect(ctx["root"], ctx["backup"], path, f)
+    sha = sha256_file(path)
+    rel = path.relative_to(ctx["root"])
+    rec = {"t": "trash" if ctx["trash"] else "move", "batch": ctx["batch"], "seq": seq,
+           "src": str(path), "rel": rel.as_posix(), "size": st.st_size,
+           "mtime_ns": st.st_mtime_ns, "sha256": sha}
+    if not ctx["trash"]:
+        tmp = ctx["backup"] / f"{mf.PART_PREFIX}{ctx['batch']}-{seq}"
+        rec.update(dst=str(backup_target(ctx["backup"], rel)), tmp=str(tmp))
+    return rec
+
+
+def _move_one(j: mf.Journal, ctx: dict, seq: int, f: FileLike) -> tuple[str, Outcome]:
+    """("moved" | "skipped" | "failed", outcome) for one file."""
+    path = Path(os.path.abspath(f.path))
+    try:
+        rec = _prepare(ctx, seq, f)
+    except Refused as exc:
+        return "skipped", Outcome(path, str(exc))
+    except OSError as exc:
+        mine = exc.filename is not None and Path(exc.filename) == path
+        return "failed", Outcome(path, ("cannot read: " if mine else "") + describe(exc))
+    try:
+        j.append(rec)
+    except OSError as exc:
+        return "failed", Outcome(path, f"cannot write the backup journal: {describe(exc)}")
+    key = {"batch": rec["batch"], "seq": seq}
+    dst = Path(rec["dst"]) if "dst" in rec else None
+    try:
+        if dst is None:
+            _send_to_trash(path)
+        else:
+            transfer(path, dst, Path(rec["tmp"]), rec["sha256"],
+                     (rec["size"], rec["mtime_ns"]), ctx["force_copy"])
+    except (Changed, Refused) as exc:
+        _note(j, {"t": "unmoved", **key, "reason": str(exc)})
+        return "skipped", Outcome(path, str(exc))
+    except Exception as exc:  # OSError, send2trash's errors: the file stays in place
+        reason = describe(exc) if isinstance(exc, OSError) else str(exc)
+        _note(j, {"t": "unmoved", **key, "reason": reason})
+        return "failed", Outcome(path, reason)
+    _note(j, {"t": "moved" if dst else "trashed", **key})
+    return "moved", Outcome(path, "", dst)
+
+
+def _dry_move(root: Path, backup: Path, files: Sequence[FileLike], trash: bool) -> MoveReport:
+    moved, skipped = [], []
+    for f in files:
+        path = Path(os.path.abspath(f.path))
+        try:
+            _inspect(root, backup, path, f)
+            dest = None if trash else backup_target(backup, path.relative_to(root))
+            moved.append(Outcome(path, "", dest))
+        except Refused as exc:
+            skipped.append(Outcome(path, str(exc)))
+    return MoveReport("", tuple(moved), tuple(skipped), dry_run=True, trash=trash)
+
+
+def move_to_backup(files: Iterable[FileLike], root: Path, backup_root: Path, *,
+                   dry_run: bool = False, trash: bool = False, force_copy: bool = False,
+                   progress: Progress | None = None, cancel: Cancel | None = None) -> MoveReport:
+    """Move ``files`` (found by a scan of ``root``) under ``backup_root``, keeping
+    their paths relative to ``root``; with ``trash`` send them to the system trash
+    instead (journalled in ``backup_root`` all the same).
+
+    Raises BackupRootError (bad backup folder) or manifest.JournalBusy; every
+    per-file problem is reported in the MoveReport instead.
+    ``force_copy`` takes the cross-file-system path (copy, fsync, verify) always.
+    """
+    root, files = Path(os.path.abspath(root)), list(files)
+    if dry_run:
+        return _dry_move(root, check_backup_root(root, backup_root), files, trash)
+    backup = prepare_backup_root(root, backup_root)
+    recovery = recover(backup)
+    out: dict[str, list[Outcome]] = {"moved": [], "skipped": [], "failed": []}
+    batch = mf.new_batch_id()
+    ctx = {"root": root, "backup": backup, "batch": batch, "trash": trash,
+           "force_copy": force_copy}
+    with mf.Journal(backup) as j:
+        try:
+            j.append({"t": "batch", "batch": batch, "time": time.strftime("%Y-%m-%d %H:%M:%S"),
+                      "root": str(root), "mode": "trash" if trash else "move"})
+        except OSError as exc:
+            raise BackupRootError(f"cannot write to the backup folder {show(backup)}: "
+                                  f"{describe(exc)}") from None
+        for seq, f in enumerate(files):
+            if cancel is not None and cancel():
+                out["skipped"].append(Outcome(Path(f.path), "cancelled"))
+                continue
+            kind, outcome = _move_one(j, ctx, seq, f)
+            out[kind].append(outcome)
+            if progress is not None:
+                progress(seq + 1, len(files))
+        _note(j, {"t": "end", "batch": batch})
+    return MoveReport(batch, tuple(out["moved"]), tuple(out["skipped"]), tuple(out["failed"]),
+                      trash=trash, recovery=recovery)
+
+
+def trash_files(files: Iterable[FileLike], root: Path, backup_root: Path, *,
+                dry_run: bool = False, progress: Progress | None = None,
+                cancel: Cancel | None = None) -> MoveReport:
+    """Send ``files`` to the system trash (send2trash), journalled in ``backup_root``."""
+    return move_to_backup(files, root, backup_root, dry_run=dry_run, trash=True,
+                          progress=progress, cancel=cancel)
+
+
+__all__ = ["Candidate", "MoveReport", "Outcome", "RestoreReport", "backup_target",
+           "move_to_backup", "numbered", "restore", "select_entries", "trash_files"]

@@ -1,0 +1,213 @@
+"""Marking photos Keep / Remove, Apply and Undo (mixed into the main window).
+
+Marks only change the window's Decisions; files move only on Apply, in a worker
+thread, through the core's journalled actions. Undo of an Apply restores the
+batch from the backup folder.
+"""
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+from duplicalt.photos.types import FileEntry
+from duplicalt.gui import dialogs, file_actions
+from duplicalt.gui.review.marks import KEEP, REMOVE, Step
+from duplicalt.gui.review.facts import suggest
+from duplicalt.gui.settings import TRASH
+
+
+class ReviewActions:
+    """Needs from the window: decisions, groups, review, table, group_model, top,
+    runner, loader, folder, backup, gone, settings, view, _show_view, statusBar."""
+
+    busy_files = False  # an Apply or Undo is running
+
+    # -- showing a group -----------------------------------------------------------
+    def _show_group(self, gid: int) -> None:
+        if 1 <= gid <= len(self.groups):
+            g = self.groups[gid - 1]
+            self.review.show_group(gid, len(self.groups), g, suggest(g))
+
+    def _refresh_marks(self) -> None:
+        self.review.refresh_marks()
+        self.group_model.marks_changed()
+        self._update_counts()
+
+    def _update_counts(self) -> None:
+        pending = self.decisions.removals(self.groups)
+        decided = sum(1 for g in self.groups if sum(self.decisions.counts(g)) == len(g.members))
+        self.top.set_pending(0 if self.busy_files else len(pending))
+        if self.groups:
+            self.counts.setText(f"{len(pending)} to remove  ·  {decided} of {len(self.groups)} "
+                                "groups decided")
+        else:
+            self.counts.setText("")
+
+    # -- marking -------------------------------------------------------------------
+    def keep_current(self) -> None:
+        self.mark_member(self.review.current_index(), KEEP)
+
+    def remove_current(self) -> None:
+        self.mark_member(self.review.current_index(), REMOVE)
+
+    def mark_member(self, index: int, mark: str) -> None:
+        g = self.review.group
+        if g is None or self.busy_files:
+            return
+        path = g.members[index].entry.path
+        if self.decisions.get(path) == mark:
+            mark = None  # pressing the same mark again clears it
+        elif mark == REMOVE and self.decisions.would_empty(g, path):
+            self.statusBar().showMessage("Keep at least one photo of each group.", 5000)
+            return
+        self.decisions.set({path: mark}, label=f"{mark or 'clear'} {path.name}")
+        self._refresh_marks()
+
+    def keep_suggested(self) -> None:
+        """Keep the suggested photo, remove the others, go to the next group."""
+        g = self.review.group
+        if g is None or self.busy_files:
+            return
+        keeper = self.review.suggestion.index
+        self.decisions.set({m.entry.path: KEEP if k == keeper else REMOVE
+                            for k, m in enumerate(g.members)}, label="keep suggested")
+        self._refresh_marks()
+        self.table.step(1)
+
+    def keep_suggested_all(self) -> None:
+        if not self.groups or self.busy_files:
+            return
+        keep, remove = set(), set()
+        for g in self.groups:
+            keeper = suggest(g).index
+            for k, m in enumerate(g.members):
+                (keep if k == keeper else remove).add(m.entry.path)
+        changes = {p: REMOVE for p in remove - keep}
+        changes.update({p: KEEP for p in keep})
+        self.decisions.set(changes, label="keep suggested in every group")
+        self._refresh_marks()
+
+    # -- apply -----------------------------------------------------------------------
+    def _entries_to_remove(self) -> list[FileEntry]:
+        wanted = set(self.decisions.removals(self.groups))
+        seen: dict[Path, FileEntry] = {}
+        for g in self.groups:
+            for m in g.members:
+                if m.entry.path in wanted:
+                    seen.setdefault(m.entry.path, m.entry)
+        return list(seen.values())
+
+    def apply(self) -> None:
+        entries = self._entries_to_remove()
+        if not entries or self.busy_files or self.folder is None:
+            if not entries:
+                self.statusBar().showMessage("Nothing is marked Remove.", 5000)
+            return
+        trash = self.settings.removal == TRASH
+        problem = file_actions.check_backup(self.folder, self.backup)
+        if problem:
+            dialogs.error(self, "Backup folder cannot be used", problem)
+            return
+        size = sum(e.size for e in entries)
+        if not dialogs.confirm_apply(self, len(entries), size, self.folder, self.backup,
+                                     TRASH if trash else "backup"):
+            return
+        self._set_busy(True, "Moving photos…" if not trash else "Sending to the trash…")
+        folder, backup = self.folder, self.backup
+        self.runner.run(lambda: file_actions.apply(folder, backup, entries, trash),
+                        lambda report: self._applied(report, backup, size),
+                        lambda exc: self._file_error("Apply failed", exc))
+
+    def _applied(self, report, backup: Path, size: int) -> None:
+        self._set_busy(False)
+        moved = [o.path for o in report.moved]
+        self.gone.update(moved)
+        self.loader.forget(moved)
+        if report.trash:
+            self.decisions.drop(moved)
+        elif moved:
+            applied = file_actions.Applied(backup, report.batch, False, tuple(moved))
+            self.decisions.record_apply(moved, applied, label="apply")
+        self._show_view(keep_current=True)
+        text, problems = file_actions.apply_summary(report, backup, size)
+        self.statusBar().showMessage(text, 15000)
+        dialogs.summary(self, "Done", text, problems)
+
+    def _set_busy(self, busy: bool, message: str = "") -> None:
+        self.busy_files = busy
+        self.top.open_button.setEnabled(not busy)
+        if message:
+            self.statusBar().showMessage(message)
+        self._update_counts()
+
+    def _file_error(self, title: str, exc: BaseException) -> None:
+        self._set_busy(False)
+        if isinstance(exc, file_actions.USER_ERRORS):
+            dialogs.error(self, title, str(exc))
+        else:
+            dialogs.error(self, title, str(exc) or type(exc).__name__, repr(exc))
+
+    # -- undo ------------------------------------------------------------------------
+    def undo(self) -> None:
+        if self.busy_files:
+            return
+        step = self.decisions.undo()
+        if step is None:
+            self.statusBar().showMessage("Nothing to undo.", 4000)
+            return
+        if step.kind == "marks":
+            self.statusBar().showMessage(f"Undone: {step.label}", 4000)
+            self._refresh_marks()
+            return
+        self._set_busy(True, "Putting photos back…")
+        applied = step.batch
+        self.runner.run(lambda: file_actions.undo(applied), lambda r: self._undone(step, r),
+                        lambda exc: self._undo_failed(step, exc))
+
+    def _undone(self, step: Step, report) -> None:
+        self._set_busy(False)
+        restored = [o.path for o in report.restored]
+        self.gone.difference_update(restored)
+        self.loader.forget(restored)
+        self.decisions.undo_apply(step, restored)
+        self._show_view(keep_current=True)
+        text, problems = file_actions.undo_summary(report)
+        self.statusBar().showMessage(text, 15000)
+        if problems:
+            dialogs.summary(self, "Undo", text, problems)
+
+    def _undo_failed(self, step: Step, exc: BaseException) -> None:
+        self.decisions.steps.append(step)  # still undoable once the problem is fixed
+        self._file_error("Undo failed", exc)
+
+    # -- putting back everything -------------------------------------------------------
+    def restore_everything(self) -> None:
+        """Put back every photo the backup folder holds, from this session or earlier ones."""
+        if self.busy_files or self.backup is None:
+            return
+        count = file_actions.in_backup(self.backup)
+        if not count:
+            self.statusBar().showMessage("The backup folder holds no photos to put back.", 5000)
+            return
+        text = (f"<p><b>Put back all {count} photo{'s' if count != 1 else ''} from the backup "
+                f"folder?</b></p><p>{html.escape(str(self.backup))}</p><p>Each goes back "
+                "to its original path; a file that exists there now is never overwritten.</p>")
+        if not dialogs.confirm(self, "Put back", text, "Put back", "confirm-restore"):
+            return
+        self._set_busy(True, "Putting photos back…")
+        backup = self.backup
+        self.runner.run(lambda: file_actions.restore_all(backup), self._restored_all,
+                        lambda exc: self._file_error("Putting back failed", exc))
+
+    def _restored_all(self, report) -> None:
+        self._set_busy(False)
+        restored = {o.path for o in report.restored}
+        unknown = restored - self.gone
+        self.gone.difference_update(restored)
+        self.loader.forget(restored)
+        self.decisions.steps = [s for s in self.decisions.steps if s.kind != "apply"]
+        self._show_view(keep_current=True)
+        text, problems = file_actions.undo_summary(report)
+        if unknown:
+            text += " Scan again (F5) to see the photos put back from earlier sessions."
+        dialogs.summary(self, "Put back", text, problems)

@@ -1,0 +1,55 @@
+"""What the review shows about each photo, and the suggested keeper (no Qt)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from duplicalt.review.keeper import suggest_keeper
+from duplicalt.pairing.types import Group, Member
+
+FIELDS = ("Resolution", "Format", "File size", "Taken", "Similarity", "Path")
+
+
+def human_size(n: int) -> str:
+    size = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{n} B"
+
+
+def megapixels(m: Member) -> str:
+    if not m.info:
+        return "?"
+    mp = m.info.width * m.info.height / 1e6
+    return f"{m.info.width} × {m.info.height}  ({mp:.1f} MP)"
+
+
+def facts(m: Member) -> dict[str, str]:
+    info = m.info
+    return {
+        "Resolution": megapixels(m),
+        "File size": human_size(m.entry.size),
+        "Format": (info.format if info else m.entry.kind).upper(),
+        "Taken": (info.taken if info and info.taken else "no EXIF date"),
+        "Similarity": f"{m.similarity:.3f}",
+        "Path": m.entry.rel,
+    }
+
+
+def differences(a: Member, b: Member) -> set[str]:
+    """The fields whose values differ between two photos (Similarity and Path aside)."""
+    fa, fb = facts(a), facts(b)
+    return {k for k in ("Resolution", "Format", "File size", "Taken") if fa[k] != fb[k]}
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    index: int  # member index of the suggested keeper
+    reason: str
+
+
+def suggest(group: Group) -> Suggestion:
+    """The core's keeper rule: highest resolution, then larger file, then an EXIF date."""
+    index, reason = suggest_keeper(group.members)
+    return Suggestion(index, reason)

@@ -1,0 +1,154 @@
+"""The scan in a worker thread: model loading, the core pipeline, and the wide
+neighbour search that lets the threshold slider regroup without re-embedding.
+
+Progress is throttled here (at most ~20 updates a second) and handed to the GUI
+thread by the TaskRunner; nothing in this module touches a widget.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Callable
+
+from duplicalt.photos.cache import Cache, default_cache_path
+from duplicalt.scan.pipeline import regroup, scan
+from duplicalt.scan.types import Embedder, ScanResult
+from duplicalt.progress.meter import Progress
+from duplicalt.gui.scan.tasks import TaskRunner, lower_priority
+
+GUI_BATCH = 8  # small batches: Cancel is honoured between batches, well within a second
+MIN_INTERVAL = 0.05  # seconds between progress updates sent to the window
+DEFAULT_THRESHOLD = 0.90  # when the model names none
+SLIDER_FLOOR = 0.70  # the slider's lowest similarity (lower still for a model calibrated low)
+
+
+def model_threshold(embedder: Embedder, verified: bool = True) -> float:
+    """The model's calibrated threshold (with or without the second-stage check)."""
+    meta = getattr(embedder, "meta", None) or {}
+    key = "default_threshold" if verified else "embedding_only_threshold"
+    try:
+        return float(meta.get(key, meta.get("default_threshold", DEFAULT_THRESHOLD)))
+    except (TypeError, ValueError):
+        return DEFAULT_THRESHOLD
+
+
+def make_verifier():
+    """The second-stage check of close pairs, as the CLI uses it (None without OpenCV)."""
+    try:
+        from duplicalt.ml.matcher import OrbMatcher
+    except ImportError:
+        return None
+    return OrbMatcher()
+
+
+def floor_for(threshold: float) -> float:
+    return round(min(SLIDER_FLOOR, threshold - 0.10), 3)
+
+
+def load_default_embedder(model: str | None = None) -> Embedder:
+    """The installed model (raises duplicalt.ml.model.loading.ModelError when there is none)."""
+    from duplicalt.ml.model.embed import load
+
+    return load(model or None, device="auto", batch_size=GUI_BATCH)
+
+
+class Throttle:
+    """Pass progress on at most every MIN_INTERVAL s, but always a stage's first and last."""
+
+    def __init__(self, send: Callable[[Progress], None]) -> None:
+        self.send = send
+        self.last = 0.0
+        self.stage = ""
+
+    def __call__(self, p: Progress) -> None:
+        now = time.monotonic()
+        edge = p.stage != self.stage or (p.total and p.done >= p.total)
+        if edge or now - self.last >= MIN_INTERVAL:
+            self.stage, self.last = p.stage, now
+            self.send(p)
+
+
+@dataclass
+class ScanRequest:
+    folder: Path
+    threshold: float | None  # None: the model's calibrated threshold
+    exclude: tuple[Path, ...] = ()
+    cache_path: Path | None = None
+    verify: bool = True  # confirm close pairs by local-feature matching, like the CLI
+
+
+@dataclass(frozen=True)
+class ScanOutcome:
+    result: ScanResult  # grouped at ``threshold``; pairs searched down to ``floor``
+    threshold: float
+    floor: float
+    model_threshold: float
+
+
+class ScanJob:
+    """One scan. ``cancel()`` stops it after the current batch (the cache keeps the work)."""
+
+    def __init__(self, runner: TaskRunner, get_embedder: Callable[[], Embedder]) -> None:
+        self.runner = runner
+        self.get_embedder = get_embedder
+        self.cancel_event = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def start(self, req: ScanRequest, on_progress: Callable[[Progress], None],
+              on_done: Callable[[ScanOutcome], None],
+              on_error: Callable[[BaseException], None]) -> None:
+        def send(p: Progress) -> None:
+            self.runner.run_on_main(lambda: on_progress(p))
+
+        self.thread = self.runner.run(lambda: self._work(req, Throttle(send)), on_done, on_error,
+                                      name="duplicalt-scan")
+
+    def cancel(self) -> None:
+        self.cancel_event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self.cancel_event.is_set()
+
+    def _work(self, req: ScanRequest, progress: Throttle) -> ScanOutcome:
+        lower_priority()
+        progress(Progress("model", 0, 0, message="Loading the model"))
+        embedder = self.get_embedder()
+        verifier = make_verifier() if req.verify else None
+        default = model_threshold(embedder, verifier is not None)
+        threshold = req.threshold or default
+        floor = min(floor_for(default), floor_for(threshold))
+        cache = Cache(req.cache_path or default_cache_path())
+        try:
+            result = scan(req.folder, embedder, threshold, cache=cache, progress=progress,
+                          cancel=self.cancel_event, exclude=req.exclude, verifier=verifier)
+            if verifier is None:  # verified pairs are checked when the slider gets there
+                result = widen(result, floor, cache)
+        finally:
+            cache.close()
+        return ScanOutcome(result, threshold, floor, default)
+
+
+def widen(result: ScanResult, floor: float, cache: Cache | None = None) -> ScanResult:
+    """Search neighbour pairs down to ``floor`` once, keeping the groups at the scan's
+    threshold: every slider position at or above ``floor`` then regroups by filtering."""
+    pairs = result.pairs
+    if len(result.vectors) < 2 or (pairs is not None and pairs.floor <= floor):
+        return result
+    return replace(result, pairs=regroup(result, floor, cache=cache).pairs)
+
+
+def regroup_at(result: ScanResult, threshold: float, cache_path: Path | None = None,
+               progress=None) -> ScanResult:
+    """The finished scan grouped at another threshold (run in a worker). Below the
+    pairs already searched, a verified scan checks the new pairs (cached on disk)."""
+    pairs = result.pairs
+    if pairs is None or threshold >= pairs.floor or getattr(result, "verifier", None) is None:
+        return regroup(result, threshold)
+    cache = Cache(cache_path or default_cache_path())
+    try:
+        return regroup(result, threshold, cache=cache, progress=progress)
+    finally:
+        cache.close()

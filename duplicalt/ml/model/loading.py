@@ -1,0 +1,113 @@
+"""Save and load the encoder: safetensors weights + a JSON sidecar.
+
+Loading never unpickles anything: the weights are safetensors, checked against
+the sha256 in the sidecar before they are read. Like CLIP's ``load()``, the
+loader returns the model together with its preprocessing.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file, save_file
+
+from duplicalt.ml.model.encoder import ResNet18Encoder
+from duplicalt.ml.model.preprocess import Preprocess
+
+DEFAULT_NAME = "duplicalt-resnet18"
+MODELS_DIR = Path(__file__).resolve().parents[3] / "models"
+
+
+class ModelError(RuntimeError):
+    """The model is missing, damaged or does not match its sidecar."""
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    model: ResNet18Encoder
+    preprocess: Preprocess
+    sha256: str
+    meta: dict
+    path: Path
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def save_model(model: ResNet18Encoder, directory: Path, name: str, meta: dict,
+               dtype: torch.dtype = torch.float16) -> Path:
+    """Write ``name.safetensors`` and ``name.json``; return the sidecar path."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    weights = directory / f"{name}.safetensors"
+    state = {k: (v.to(dtype) if v.is_floating_point() else v).contiguous().cpu()
+             for k, v in model.state_dict().items()}
+    save_file(state, str(weights))
+    sidecar = {
+        "architecture": "resnet18",
+        "width": model.width,
+        "gem_p": model.pool.p,
+        "embedding_dim": model.embedding_dim,
+        "input_size": int(meta.get("input_size", 112)),
+        "mean": list(meta.get("mean", (0.485, 0.456, 0.406))),
+        "std": list(meta.get("std", (0.229, 0.224, 0.225))),
+        "resize": "whole image squeezed to input_size x input_size, no crop",
+        "weights": weights.name,
+        "dtype": str(dtype).replace("torch.", ""),
+        "sha256": sha256_file(weights),
+    }
+    sidecar.update({k: v for k, v in meta.items() if k not in sidecar or k in ("input_size",)})
+    path = directory / f"{name}.json"
+    path.write_text(json.dumps(sidecar, indent=2, sort_keys=True) + "\n")
+    return path
+
+
+def find_model(spec: str | Path | None = None) -> Path:
+    """Resolve a model sidecar: an explicit path, a name in models/, or the default."""
+    if spec is None:
+        candidate = MODELS_DIR / f"{DEFAULT_NAME}.json"
+    else:
+        candidate = Path(spec)
+        if candidate.suffix == ".safetensors":
+            candidate = candidate.with_suffix(".json")
+        if not candidate.exists() and not candidate.suffix:
+            candidate = MODELS_DIR / f"{spec}.json"
+    if not candidate.is_file():
+        raise ModelError(
+            f"No model installed: {candidate} does not exist. Train one with "
+            "`duplicalt train --export duplicalt-resnet18` or pass --model PATH.json."
+        )
+    return candidate
+
+
+def load_model(spec: str | Path | None = None) -> LoadedModel:
+    sidecar_path = find_model(spec)
+    try:
+        meta = json.loads(sidecar_path.read_text())
+        weights = sidecar_path.parent / meta["weights"]
+    except (OSError, ValueError, KeyError) as exc:
+        raise ModelError(f"Model sidecar {sidecar_path} is unreadable: {exc}") from exc
+    if not weights.is_file():
+        raise ModelError(f"Model weights {weights} are missing.")
+    digest = sha256_file(weights)
+    if digest != meta.get("sha256"):
+        raise ModelError(f"Model weights {weights} do not match the sha256 in {sidecar_path.name} "
+                         f"(expected {meta.get('sha256')}, got {digest}).")
+    model = ResNet18Encoder(width=int(meta.get("width", 64)), gem_p=float(meta.get("gem_p", 1.0)))
+    state = {k: v.float() if v.is_floating_point() else v for k, v in load_file(str(weights)).items()}
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    if missing or unexpected:
+        raise ModelError(f"Model weights do not fit the encoder: missing {missing[:3]}, "
+                         f"unexpected {unexpected[:3]}")
+    model.eval()
+    pre = Preprocess(size=int(meta["input_size"]), mean=tuple(meta["mean"]), std=tuple(meta["std"]),
+                     grayscale=bool(meta.get("grayscale", False)))
+    return LoadedModel(model=model, preprocess=pre, sha256=digest, meta=meta, path=sidecar_path)

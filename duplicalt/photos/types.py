@@ -1,0 +1,42 @@
+"""What the walk and the decoder know about a photo file (no torch, no Qt)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    """A regular photo file found by the walk (never a link)."""
+
+    path: Path  # absolute
+    rel: str  # path relative to the scanned root, POSIX separators
+    size: int
+    mtime_ns: int
+    kind: str  # format sniffed from content: "jpeg", "png", ...
+    inode: tuple[int, int] | None = None  # (st_dev, st_ino) when the file has hardlinks
+
+
+@dataclass(frozen=True)
+class LinkEntry:
+    """A symlink or an extra hardlink to a photo: reported, never offered for removal."""
+
+    path: Path
+    target: Path
+    kind: str  # "symlink" or "hardlink"
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    path: Path
+    reason: str
+
+
+@dataclass(frozen=True)
+class PhotoInfo:
+    """What the decoder learned about a photo, kept in the cache with its vector."""
+
+    width: int
+    height: int
+    format: str
+    taken: str | None = None  # EXIF DateTimeOriginal as "YYYY-MM-DD HH:MM:SS"

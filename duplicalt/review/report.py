@@ -1,0 +1,131 @@
+"""Scan results as JSON, CSV and a readable text summary."""
+from __future__ import annotations
+
+import csv
+import json
+import os
+from pathlib import Path
+
+from duplicalt.pairing.types import Group, Member
+from duplicalt.scan.types import ScanResult
+
+JSON_VERSION = 1
+MAX_LISTED_GROUPS = 30
+
+
+def show(path: Path | str) -> str:
+    """A path printable on any terminal (undecodable bytes shown escaped)."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def _path(path: Path) -> str:
+    return os.fsdecode(path)
+
+
+def member_dict(m: Member) -> dict:
+    info = m.info
+    return {
+        "path": _path(m.entry.path), "rel": m.entry.rel, "size": m.entry.size,
+        "mtime_ns": m.entry.mtime_ns, "similarity": round(float(m.similarity), 4),
+        "width": info and info.width, "height": info and info.height,
+        "format": info.format if info else m.entry.kind.upper(), "taken": info and info.taken,
+        "copy_of": _path(m.copy_of) if m.copy_of else None,
+    }
+
+
+def group_dict(gid: int, g: Group) -> dict:
+    files = [member_dict(m) for m in g.members]
+    keep, reason = suggest_keeper(files)
+    for k, f in enumerate(files):
+        f["suggested"] = k == keep
+        if k == keep:
+            f["reason"] = reason
+    return {"id": gid, "tier": g.tier, "centre": files[0]["path"], "files": files,
+            "pairs": [list(p) for p in g.pairs]}
+
+
+def to_dict(result: ScanResult) -> dict:
+    return {
+        "version": JSON_VERSION,
+        "root": _path(result.root),
+        "threshold": result.threshold,
+        "model": result.model_id,
+        "cancelled": result.stats.cancelled,
+        "stats": {k: getattr(result.stats, k) for k in result.stats.__dataclass_fields__},
+        "groups": [group_dict(i + 1, g) for i, g in enumerate(result.groups)],
+        "unreadable": [{"path": _path(u.path), "reason": u.reason} for u in result.unreadable],
+        "links": [{"path": _path(l.path), "target": _path(l.target), "kind": l.kind}
+                  for l in result.links],
+    }
+
+
+def write_json(result: ScanResult, target: Path) -> None:
+    text = json.dumps(to_dict(result), indent=1)
+    tmp = Path(str(target) + ".part")
+    tmp.write_text(text + "\n", encoding="ascii")
+    os.replace(tmp, target)
+
+
+CSV_FIELDS = ["group", "tier", "path", "similarity", "suggested", "width", "height",
+              "format", "size", "taken"]
+
+
+def write_csv(result: ScanResult, target: Path) -> None:
+    with open(target, "w", newline="", encoding="utf-8", errors="backslashreplace") as f:
+        out = csv.writer(f)
+        out.writerow(CSV_FIELDS)
+        for gid, g in enumerate(result.groups, 1):
+            for m in group_dict(gid, g)["files"]:
+                out.writerow([gid, g.tier, show(m["path"]), m["similarity"],
+                              "yes" if m["suggested"] else "", m["width"], m["height"],
+                              m["format"], m["size"], m["taken"] or ""])
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return str(n)
+
+
+def _n(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def summary(result: ScanResult) -> str:
+    s = result.stats
+    similar = len(result.similar)
+    lines = [
+        f"{'Cancelled: partial result for' if s.cancelled else 'Scanned'} {show(result.root)}: "
+        f"{s.files} photos in {s.seconds:.1f} s ({s.embedded} embedded now, {s.cached} from the "
+        f"cache{', nothing re-embedded' if s.embedded == 0 and s.cached else ''}; "
+        f"{s.identical_files} byte-identical copies).",
+        f"{_n(len(result.groups) - similar, 'group')} of identical files, "
+        f"{_n(similar, 'group')} of similar photos at threshold {result.threshold:.3f}; "
+        f"{len(result.unreadable)} unreadable, {_n(len(result.links), 'link')}.",
+    ]
+    for gid, g in enumerate(result.groups[:MAX_LISTED_GROUPS], 1):
+        lines.append("")
+        lines.append(f"[{gid}] {g.tier}, {len(g.members)} files")
+        for m in group_dict(gid, g)["files"]:
+            dims = f"{m['width']}x{m['height']}" if m["width"] else "?"
+            mark = "keep" if m["suggested"] else "    "
+            lines.append(f"  {mark} {m['similarity']:.3f}  {dims:>11} {m['format']:<5} "
+                         f"{_size(m['size']):>9}  {show(m['rel'])}")
+    if len(result.groups) > MAX_LISTED_GROUPS:
+        lines.append(f"\n... and {len(result.groups) - MAX_LISTED_GROUPS} more groups "
+                     "(write them all with --json or --csv)")
+    if result.unreadable:
+        lines.append(f"\nUnreadable ({len(result.unreadable)}):")
+        lines += [f"  {show(u.path)}: {u.reason}" for u in result.unreadable]
+    if result.links:
+        lines.append(f"\nLinks, never offered for removal ({len(result.links)}):")
+        lines += [f"  {show(l.path)} -> {show(l.target)} ({l.kind})" for l in result.links]
+    return "\n".join(lines)
+
+
+def suggest_keeper(files: list[dict]) -> tuple[int, str]:
+    from duplicalt.review.keeper import suggest_keeper as rule
+
+    return rule(files)

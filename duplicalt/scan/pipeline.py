@@ -1,0 +1,242 @@
+"""The scan pipeline: walk -> identical-bytes tier -> embed (cache first) -> group.
+
+The embedder is passed in (see types.Embedder), so this module imports neither
+torch nor Qt; the CLI and the window both drive it, with a progress callback
+and a cancel event (checked between batches; the cache keeps finished work).
+"""
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections import defaultdict
+from dataclasses import replace
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from duplicalt.photos.cache import Cache
+from duplicalt.pairing.grouping import centre_groups, neighbour_pairs
+from duplicalt.progress.meter import Meter
+from duplicalt.pairing.types import IDENTICAL, SIMILAR, Group, Member
+from duplicalt.scan.types import Embedder, KeepDecoded, ScanResult, ScanStats
+from duplicalt.photos.types import FileEntry, PhotoInfo, Unreadable
+from duplicalt.progress.meter import ProgressFn
+from duplicalt.pairing.verification import Verifier, accepted, merge_scores, nearest, verify_pairs
+from duplicalt.photos.walk import walk
+
+MAX_PAIRWISE = 64  # groups up to this size get all pairwise similarities
+
+
+def content_digest(path: Path) -> str:
+    h = hashlib.blake2b(digest_size=20)
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def identical_sets(files: Sequence[FileEntry], cache: Cache, progress: ProgressFn | None,
+                   cancel: threading.Event) -> tuple[list[list[int]], list[Unreadable]]:
+    """Sets (>= 2) of files with the same bytes; only same-size files are hashed."""
+    by_size: dict[int, list[int]] = defaultdict(list)
+    for i, e in enumerate(files):
+        by_size[e.size].append(i)
+    todo = [i for idx in by_size.values() if len(idx) > 1 for i in idx]
+    known = cache.get_hashes([files[i] for i in todo])
+    digests = {todo[k]: d for k, d in known.items()}
+    meter, fresh, bad = Meter("hash", len(todo), progress), [], []
+    meter.add(len(digests))
+    for i in todo:
+        if cancel.is_set():
+            break
+        if i in digests:
+            continue
+        try:
+            digests[i] = content_digest(files[i].path)
+            fresh.append((files[i], digests[i]))
+        except OSError as exc:
+            bad.append(Unreadable(files[i].path, f"cannot read ({exc.strerror or exc})"))
+        meter.add(1)
+    cache.put_hashes(fresh)
+    same: dict[str, list[int]] = defaultdict(list)
+    for i in sorted(digests):
+        same[digests[i]].append(i)
+    return [idx for idx in same.values() if len(idx) > 1], bad
+
+
+def embed_entries(entries: Sequence[FileEntry], embedder: Embedder, cache: Cache,
+                  progress: ProgressFn | None, cancel: threading.Event,
+                  keep: KeepDecoded | None = None):
+    """Vectors and infos for ``entries``: cache hits first, the rest embedded in
+    batches (each decoded photo shown to ``keep``, when given) and written to
+    the cache batch by batch. Returns
+    (vectors: dict index->vec, infos: dict, errors: dict, newly_embedded: int)."""
+    vectors, infos, errors = {}, {}, {}
+    for i, (vec, info, err) in cache.get_embeddings(entries, embedder.model_id).items():
+        _store(i, vec, info, err, vectors, infos, errors)
+    todo = [i for i in range(len(entries)) if i not in vectors and i not in errors]
+    meter = Meter("embed", len(todo), progress)
+    if todo and not cancel.is_set():
+        batches = embedder.embed([entries[i].path for i in todo], keep=keep)
+        try:
+            for batch in batches:
+                rows = []
+                for out in batch:
+                    i = todo[out.index]
+                    vec = None if out.vector is None else _half(out.vector)
+                    _store(i, vec, out.info, out.error, vectors, infos, errors)
+                    rows.append((entries[i], vec, out.info, out.error))
+                cache.put_embeddings(rows, embedder.model_id)
+                meter.add(len(batch))
+                if cancel.is_set():
+                    break
+        finally:
+            close = getattr(batches, "close", None)
+            if close:
+                close()
+    return vectors, infos, errors, meter.done
+
+
+def _half(vec: np.ndarray) -> np.ndarray:
+    """float16, exactly as the cache stores it, so a cold scan and a warm re-scan
+    see identical vectors and so identical groups (and half the memory)."""
+    return np.asarray(vec, np.float32).astype(np.float16)
+
+
+def stack(vectors: dict[int, np.ndarray], rows: Sequence[int], dim: int) -> np.ndarray:
+    """The vectors of ``rows`` as one float16 matrix (1M x 512 = 1 GB)."""
+    matrix = np.empty((len(rows), dim), np.float16)
+    for r, k in enumerate(rows):
+        matrix[r] = vectors[k]
+    return matrix
+
+
+def _store(i, vec, info, err, vectors, infos, errors) -> None:
+    if info is not None:
+        infos[i] = info
+    if vec is not None:
+        vectors[i] = vec
+    else:
+        errors[i] = err or "could not be embedded"
+
+
+def similar_groups(entries: Sequence[FileEntry], infos: Sequence[PhotoInfo | None],
+                   vectors: np.ndarray, pairs) -> tuple[Group, ...]:
+    groups = []
+    for centre, members in centre_groups(pairs):
+        idx = [centre] + [m for m, _ in members]
+        sims = [1.0] + [round(float(s), 4) for _, s in members]
+        group_members = tuple(Member(entries[k], infos[k], s) for k, s in zip(idx, sims))
+        pairwise: tuple = ()
+        if len(idx) <= MAX_PAIRWISE:
+            sub = vectors[idx].astype(np.float32)
+            block = sub @ sub.T
+            pairwise = tuple((a, b, round(float(min(block[a, b], 1.0)), 4))
+                             for a in range(len(idx)) for b in range(a + 1, len(idx)))
+        groups.append(Group(SIMILAR, group_members, pairwise))
+    return tuple(groups)
+
+
+def _identical_groups(files, sets, infos_by_file) -> tuple[Group, ...]:
+    groups = []
+    for idx in sets:
+        info = next((infos_by_file[i] for i in idx if i in infos_by_file), None)
+        members = tuple(Member(files[i], info, 1.0) for i in idx)
+        pairs = tuple((a, b, 1.0) for a in range(len(idx)) for b in range(a + 1, len(idx)))
+        groups.append(Group(IDENTICAL, members, pairs))
+    return tuple(groups)
+
+
+def merge_identical(identical: Sequence[Group], similar: Sequence[Group]) -> tuple[Group, ...]:
+    """One group per file: the byte-identical copies of a photo that is in a
+    similar group join that group (right after it, marked ``copy_of``); only
+    identical sets outside every similar group stay groups of their own."""
+    by_rep = {g.members[0].entry.path: g for g in identical}
+    used: set[Path] = set()
+    merged = []
+    for g in similar:
+        if not any(m.entry.path in by_rep for m in g.members):
+            merged.append(g)
+            continue
+        members, slot = [], []
+        for k, m in enumerate(g.members):
+            members.append(m)
+            slot.append(k)
+            for copy in by_rep.get(m.entry.path, Group(IDENTICAL, (m,))).members[1:]:
+                members.append(replace(copy, similarity=m.similarity, copy_of=m.entry.path))
+                slot.append(k)
+            used.add(m.entry.path)
+        pair_sim = {(a, b): s for a, b, s in g.pairs}
+        pairs = tuple((a, b, 1.0 if slot[a] == slot[b] else
+                       pair_sim.get((min(slot[a], slot[b]), max(slot[a], slot[b])), 0.0))
+                      for a in range(len(members)) for b in range(a + 1, len(members))
+                      if slot[a] == slot[b] or g.pairs)
+        merged.append(Group(SIMILAR, tuple(members), pairs))
+    alone = tuple(g for g in identical if g.members[0].entry.path not in used)
+    return alone + tuple(merged)
+
+
+def scan(root: Path, embedder: Embedder, threshold: float, cache: Cache | None = None,
+         progress: ProgressFn | None = None, cancel: threading.Event | None = None,
+         exclude: Iterable[Path] = (), verifier: Verifier | None = None) -> ScanResult:
+    """Scan ``root`` and group its photos. Never raises for a bad photo: those
+    are listed in ``unreadable``. A cancelled scan returns what it has. With a
+    ``verifier``, candidate pairs are confirmed by it before grouping."""
+    start = time.monotonic()
+    cancel = cancel or threading.Event()
+    cache = cache or Cache(None)
+    walk_meter = Meter("walk", 0, progress)
+    found = walk(root, exclude, on_dir=lambda n: walk_meter.add(n - walk_meter.done),
+                 known=cache.get_kinds(root))  # unchanged files: lstat only, not re-read
+    cache.put_kinds(found.sniffed)
+    files = found.files
+    sets, hash_bad = identical_sets(files, cache, progress, cancel)
+    copies = {i for idx in sets for i in idx[1:]}
+    bad_paths = {u.path for u in hash_bad}
+    reps = [i for i in range(len(files)) if i not in copies and files[i].path not in bad_paths]
+    rep_entries = [files[i] for i in reps]
+    keep = getattr(verifier, "keep_decoded", None)  # the matcher reuses the embedder's decode
+    vectors, infos, errors, embedded = embed_entries(rep_entries, embedder, cache, progress,
+                                                     cancel, keep)
+    ok = sorted(vectors)
+    entries = tuple(rep_entries[k] for k in ok)
+    info_list = tuple(infos.get(k) for k in ok)
+    matrix = stack(vectors, ok, embedder.dim)
+    del vectors  # 1M photos: the per-photo arrays would hold another GB
+    pairs = neighbour_pairs(matrix, threshold)
+    if verifier is not None:
+        pairs = verify_pairs(nearest(pairs), entries, verifier, cache, progress, cancel)
+    Meter("group", 1, progress).add(1)
+    file_infos = {reps[k]: v for k, v in infos.items()}
+    identical = _identical_groups(files, sets, file_infos)
+    unreadable = found.unreadable + tuple(hash_bad) + tuple(
+        Unreadable(rep_entries[k].path, errors[k]) for k in sorted(errors))
+    stats = ScanStats(files=len(files), embedded=embedded, cached=len(ok) + len(errors) - embedded,
+                      identical_files=len(copies), seconds=round(time.monotonic() - start, 3),
+                      cancelled=cancel.is_set())
+    return ScanResult(Path(root).resolve(), threshold,
+                      merge_identical(identical, similar_groups(
+                          entries, info_list, matrix, accepted(pairs, verifier))),
+                      tuple(sorted(unreadable, key=lambda u: str(u.path))), found.links, stats,
+                      embedder.model_id, entries, info_list, matrix, identical, pairs, verifier)
+
+
+def regroup(result: ScanResult, threshold: float, cache: Cache | None = None,
+            progress: ProgressFn | None = None) -> ScanResult:
+    """The same scan grouped at another threshold, without re-embedding. Pairs
+    already searched down to a lower floor are filtered; a lower threshold runs
+    a new range search over the stored vectors (and verifies its new pairs)."""
+    pairs = result.pairs
+    if pairs is None or threshold < pairs.floor - 1e-9:
+        pairs = neighbour_pairs(result.vectors, threshold)
+        if result.verifier is not None:
+            pairs = nearest(pairs)
+            pairs = merge_scores(pairs, result.pairs) if result.pairs is not None else pairs
+            pairs = verify_pairs(pairs, result.entries, result.verifier, cache or Cache(None),
+                                 progress)
+    chosen = accepted(pairs.at(threshold), result.verifier)
+    groups = similar_groups(result.entries, result.infos, result.vectors, chosen)
+    return replace(result, threshold=threshold, groups=merge_identical(result.identical, groups),
+                   pairs=pairs)

@@ -1,0 +1,77 @@
+import json
+import shutil
+
+import pytest
+
+from duplicalt.cli.main import main
+from tests.sample_photos import make_photo, save
+
+
+@pytest.fixture()
+def folder(tmp_path):
+    root = tmp_path / "photos"
+    a = make_photo(1, (300, 200))
+    save(a, root / "a.jpg", quality=95)
+    save(a.resize((150, 100)), root / "sub" / "a_small.jpg")
+    shutil.copy(root / "a.jpg", root / "a_copy.jpg")
+    save(make_photo(2, (300, 200)), root / "b.png")
+    (root / "bad.jpg").write_text("not a photo")
+    (root / "alias.jpg").symlink_to(root / "a.jpg")
+    return root
+
+
+def run(capsys, *argv):
+    code = main(list(map(str, argv)))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_scan_writes_json_and_csv(folder, tiny_model, tmp_path, capsys):
+    out_json, out_csv = tmp_path / "out.json", tmp_path / "out.csv"
+    code, out, err = run(capsys, "scan", folder, "--model", tiny_model, "--json", out_json,
+                         "--csv", out_csv, "--device", "cpu", "--threshold", "0.99")
+    assert code == 0, err
+    data = json.loads(out_json.read_text())
+    assert data["root"] == str(folder.resolve()) and data["threshold"] == 0.99
+    rels = [sorted(f["rel"] for f in g["files"]) for g in data["groups"]]
+    assert sum("a_copy.jpg" in r for r in rels) == 1  # every file in one group only
+    group = next(g for g in data["groups"] if any(f["rel"] == "a_copy.jpg" for f in g["files"]))
+    assert "a.jpg" in [f["rel"] for f in group["files"]]
+    copy = next(f for f in group["files"] if f["rel"] == "a_copy.jpg")
+    assert copy["copy_of"] == str(folder.resolve() / "a.jpg") or group["tier"] == "identical"
+    for g in data["groups"]:
+        assert sum(f["suggested"] for f in g["files"]) == 1
+        assert all(f["path"].startswith(str(folder.resolve())) for f in g["files"])
+    assert [(u["path"].endswith("bad.jpg"), "not a photo" in u["reason"]) for u in data["unreadable"]] == [(True, True)]
+    assert data["links"][0]["kind"] == "symlink"
+    rows = out_csv.read_text().splitlines()
+    assert rows[0].startswith("group,tier,path") and len(rows) > 2
+    assert "4 photos" in out and "1 unreadable" in out and "Wrote" in out
+
+
+def test_second_scan_says_cache_answered(folder, tiny_model, tmp_path, capsys):
+    cache = tmp_path / "c.sqlite"
+    args = ("scan", folder, "--model", tiny_model, "--cache", cache, "--quiet")
+    assert run(capsys, *args)[0] == 0
+    code, out, _ = run(capsys, *args)
+    assert code == 0 and "0 embedded now" in out and "nothing re-embedded" in out
+
+
+def test_clear_errors(tmp_path, tiny_model, capsys):
+    code, _, err = run(capsys, "scan", tmp_path / "missing", "--model", tiny_model)
+    assert code == 2 and "does not exist" in err
+    code, _, err = run(capsys, "scan", tmp_path, "--model", tmp_path / "nope.json")
+    assert code == 2 and "No model installed" in err
+    with pytest.raises(SystemExit):
+        main(["scan", str(tmp_path), "--threshold", "1.5"])
+
+
+def test_damaged_model_refused(tmp_path, tiny_model, capsys):
+    model_dir = tmp_path / "m"
+    shutil.copytree(tiny_model.parent, model_dir)
+    weights = next(model_dir.glob("*.safetensors"))
+    blob = bytearray(weights.read_bytes())
+    blob[-10] ^= 0xFF
+    weights.write_bytes(bytes(blob))
+    code, _, err = run(capsys, "scan", tmp_path, "--model", model_dir / tiny_model.name)
+    assert code == 2 and "sha256" in err

@@ -1,0 +1,41 @@
+import json
+
+import pytest
+import torch
+
+from duplicalt.ml.model.encoder import ResNet18Encoder
+from duplicalt.ml.model.loading import ModelError, load_model, save_model, sha256_file
+
+
+def test_save_and_reload_bit_identical(tmp_path):
+    torch.manual_seed(1)
+    model = ResNet18Encoder(width=8).eval()
+    sidecar = save_model(model, tmp_path, "m", {"input_size": 48, "default_threshold": 0.7})
+    meta = json.loads(sidecar.read_text())
+    assert meta["sha256"] == sha256_file(tmp_path / "m.safetensors")
+    assert meta["embedding_dim"] == 64 and meta["input_size"] == 48 and meta["dtype"] == "float16"
+    first, second = load_model(sidecar), load_model(sidecar)
+    for (k, a), b in zip(first.model.state_dict().items(), second.model.state_dict().values()):
+        assert torch.equal(a, b), k
+        ref = model.state_dict()[k]
+        expected = ref.half().float() if ref.is_floating_point() else ref
+        assert torch.equal(a, expected), k  # exactly the fp16-rounded weights
+    x = torch.randn(2, 3, 48, 48)
+    with torch.inference_mode():
+        assert torch.equal(first.model(x), second.model(x))
+    assert first.preprocess.size == 48 and first.meta["default_threshold"] == 0.7
+
+
+def test_tampered_or_missing_weights_are_refused(tmp_path):
+    sidecar = save_model(ResNet18Encoder(width=8), tmp_path, "m", {"input_size": 32})
+    weights = tmp_path / "m.safetensors"
+    data = bytearray(weights.read_bytes())
+    data[-1] ^= 1
+    weights.write_bytes(bytes(data))
+    with pytest.raises(ModelError, match="sha256"):
+        load_model(sidecar)
+    weights.unlink()
+    with pytest.raises(ModelError, match="missing"):
+        load_model(sidecar)
+    with pytest.raises(ModelError, match="No model installed"):
+        load_model(tmp_path / "absent.json")
