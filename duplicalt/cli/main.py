@@ -16,8 +16,8 @@ from duplicalt import __version__
 from duplicalt.photos.cache import Cache, default_cache_path
 from duplicalt.photos.walk import folder_problem
 from duplicalt.cli.progress import ProgressBar
+from duplicalt.ml.model.thresholds import calibrated_threshold
 
-DEFAULT_THRESHOLD = 0.90  # used only when the model's sidecar names none
 
 
 def _threshold(text: str) -> float:
@@ -90,8 +90,7 @@ def cmd_scan(args) -> int:
         from duplicalt.ml.matcher import OrbMatcher
 
         verifier = OrbMatcher()
-    key = "embedding_only_threshold" if args.no_verify else "default_threshold"
-    threshold = args.threshold or float(embedder.meta.get(key, DEFAULT_THRESHOLD))
+    threshold = args.threshold or calibrated_threshold(embedder.meta, not args.no_verify)
     cache = Cache(None if args.no_cache else (args.cache or default_cache_path()))
     if cache.rebuilt_reason:
         print(f"note: {cache.rebuilt_reason}", file=sys.stderr)

@@ -24,13 +24,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from duplicalt.fileactions.safeio import describe, fsync_dir, show, write_all
+from duplicalt.photos.types import BACKUP_MARKER
 
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows: no inter-process lock
     fcntl = None
 
-BACKUP_MARKER = ".duplicalt-backup"  # marks a folder as a DuplicAlt backup (scans skip it)
 JOURNAL_NAME = ".duplicalt-journal.jsonl"
 LOCK_NAME = ".duplicalt-lock"
 PART_PREFIX = ".duplicalt-part-"  # temporary copies, always ours to delete

@@ -66,7 +66,8 @@ def sniff_file(path: Path) -> str | None:
         return sniff(f.read(32))
 
 
-def _orientation(img: Image.Image) -> int:
+def exif_orientation(img: Image.Image) -> int:
+    """The EXIF orientation tag (1..8; 1 when absent or malformed)."""
     try:
         return int(img.getexif().get(0x0112, 1) or 1)
     except Exception:  # malformed EXIF must not make the photo unreadable
@@ -142,7 +143,7 @@ def _load(path: Path, target: int | None, max_pixels: int) -> tuple[Image.Image,
                     f"too large to decode safely ({width}x{height} = "
                     f"{width * height / 1e6:.0f} MP, limit {max_pixels / 1e6:.0f} MP)")
             fmt = img.format or "unknown"
-            orientation = _orientation(img)
+            orientation = exif_orientation(img)
             taken = _taken(img)
             if target and fmt in DRAFTED:
                 img.draft("RGB", (target, target))
@@ -150,7 +151,7 @@ def _load(path: Path, target: int | None, max_pixels: int) -> tuple[Image.Image,
             out = _to_rgb(img)
     if orientation != 1:
         out.info["exif"] = b""
-        out = _transpose(out, orientation)
+        out = upright(out, orientation)
     if orientation in (5, 6, 7, 8):
         width, height = height, width
     return out, PhotoInfo(width=width, height=height, format=fmt, taken=taken)
@@ -167,7 +168,11 @@ _TRANSPOSE = {
 }
 
 
-def _transpose(img: Image.Image, orientation: int) -> Image.Image:
+def upright(img: Image.Image, orientation: int | None = None) -> Image.Image:
+    """``img`` turned upright for an EXIF ``orientation`` (read from ``img`` when
+    not given): the one EXIF-orientation rule of the program, decoder and training."""
+    if orientation is None:
+        orientation = exif_orientation(img)
     for op in _TRANSPOSE.get(orientation, []):
         img = img.transpose(op)
     return img
@@ -196,5 +201,5 @@ def thumbnail(path: Path, size: int) -> Image.Image:
     return img
 
 
-__all__ = ["PHOTO_EXTENSIONS", "UnreadableImage", "draft_scale", "load_photo",
-           "same_decode", "sniff", "sniff_file", "thumbnail"]
+__all__ = ["PHOTO_EXTENSIONS", "UnreadableImage", "draft_scale", "exif_orientation", "load_photo",
+           "same_decode", "sniff", "sniff_file", "thumbnail", "upright"]

@@ -4,6 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+# A file inside every DuplicAlt backup folder: scans skip such folders, and file
+# actions refuse a backup destination without it that is not empty.
+BACKUP_MARKER = ".duplicalt-backup"
+
 
 @dataclass(frozen=True)
 class FileEntry:

@@ -20,9 +20,8 @@ from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
 from duplicalt.photos.decode import PHOTO_EXTENSIONS, sniff
-from duplicalt.photos.types import FileEntry, LinkEntry, Unreadable
+from duplicalt.photos.types import BACKUP_MARKER, FileEntry, LinkEntry, Unreadable
 
-BACKUP_MARKER = ".duplicalt-backup"  # a file inside every backup root
 VECTOR_EXTENSIONS = frozenset({".svg", ".svgz"})  # drawings, not photos: reported, not read
 Known = Mapping[bytes, tuple[int, int, str]]  # fsencoded path -> (size, mtime_ns, kind or "")
 

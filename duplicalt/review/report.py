@@ -6,16 +6,12 @@ import json
 import os
 from pathlib import Path
 
+from duplicalt.fileactions.safeio import show
 from duplicalt.pairing.types import Group, Member
 from duplicalt.scan.types import ScanResult
 
 JSON_VERSION = 1
 MAX_LISTED_GROUPS = 30
-
-
-def show(path: Path | str) -> str:
-    """A path printable on any terminal (undecodable bytes shown escaped)."""
-    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 def _path(path: Path) -> str:

@@ -16,6 +16,7 @@ from duplicalt.scan.pipeline import regroup, scan
 from duplicalt.ml.training.shared_data import data_root, missing
 from duplicalt.evaluation.accuracy import dataset as bm
 from duplicalt.ml.matcher import OrbMatcher
+from duplicalt.ml.model.thresholds import calibrated_threshold
 
 SHARED = data_root() / "bench"
 TARGET_PRECISION = 0.97
@@ -115,8 +116,7 @@ def main(args) -> int:
     result = scan(photos, embedder, args.sweep_floor, cache=cache, verifier=verifier)
     rows = sweep(result, truth, args.sweep_floor)
     emb_t, emb_best = calibrate(sweep(replace(result, verifier=None), truth, args.sweep_floor))
-    key = "default_threshold" if verifier else "embedding_only_threshold"
-    model_t = float(args.threshold or embedder.meta.get(key, 0.9))
+    model_t = float(args.threshold or calibrated_threshold(embedder.meta, verifier is not None))
     ours = bm.score(bm.group_pairs(regroup(result, model_t).groups), truth)
     best_t, best = calibrate(rows)
     tag = "ours+match" if verifier else "ours"

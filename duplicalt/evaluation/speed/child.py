@@ -71,6 +71,7 @@ def _change(folder: Path, fraction: float, seed: int) -> list[tuple[Path, Path]]
 
 def scan_child(spec: dict) -> dict:
     from duplicalt.photos.cache import Cache
+    from duplicalt.ml.model.thresholds import calibrated_threshold
     from duplicalt.scan.pipeline import scan
 
     t0 = time.perf_counter()
@@ -80,8 +81,7 @@ def scan_child(spec: dict) -> dict:
         from duplicalt.ml.matcher import OrbMatcher
 
         verifier = OrbMatcher()
-    key = "default_threshold" if verifier else "embedding_only_threshold"
-    threshold = spec.get("threshold") or float(emb.meta.get(key, 0.9))
+    threshold = spec.get("threshold") or calibrated_threshold(emb.meta, verifier is not None)
     path = spec.get("cache")
     if path and spec.get("fresh"):
         for suffix in ("", "-wal", "-shm"):

@@ -15,23 +15,18 @@ from typing import Callable
 from duplicalt.photos.cache import Cache, default_cache_path
 from duplicalt.scan.pipeline import regroup, scan
 from duplicalt.scan.types import Embedder, ScanResult
+from duplicalt.ml.model.thresholds import calibrated_threshold
 from duplicalt.progress.meter import Progress
 from duplicalt.gui.scan.tasks import TaskRunner, lower_priority
 
 GUI_BATCH = 8  # small batches: Cancel is honoured between batches, well within a second
 MIN_INTERVAL = 0.05  # seconds between progress updates sent to the window
-DEFAULT_THRESHOLD = 0.90  # when the model names none
 SLIDER_FLOOR = 0.70  # the slider's lowest similarity (lower still for a model calibrated low)
 
 
 def model_threshold(embedder: Embedder, verified: bool = True) -> float:
     """The model's calibrated threshold (with or without the second-stage check)."""
-    meta = getattr(embedder, "meta", None) or {}
-    key = "default_threshold" if verified else "embedding_only_threshold"
-    try:
-        return float(meta.get(key, meta.get("default_threshold", DEFAULT_THRESHOLD)))
-    except (TypeError, ValueError):
-        return DEFAULT_THRESHOLD
+    return calibrated_threshold(getattr(embedder, "meta", None), verified)
 
 
 def make_verifier():

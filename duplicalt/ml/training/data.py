@@ -18,9 +18,10 @@ from typing import Iterator
 
 import numpy as np
 import torch
-from PIL import Image, ImageOps
+from PIL import Image
 
 from duplicalt.ml.training.shared_data import data_root
+from duplicalt.photos.decode import exif_orientation, upright
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff")
 DEFAULT_DATA = str(data_root() / "train" / "*.tar")
@@ -66,8 +67,9 @@ def decode_square(blob: bytes, size: int) -> np.ndarray | None:
     """Decode, EXIF-orient, squeeze the whole image to size x size; CHW uint8 or None."""
     try:
         img = Image.open(io.BytesIO(blob))
+        orientation = exif_orientation(img)
         img.draft("RGB", (size, size))
-        img = ImageOps.exif_transpose(img).convert("RGB")
+        img = upright(img.convert("RGB"), orientation)
         img = img.resize((size, size), Image.BILINEAR, reducing_gap=2.0)
         return np.asarray(img, dtype=np.uint8).transpose(2, 0, 1).copy()
     except Exception:  # corrupt or not an image: skipped
