@@ -17,13 +17,29 @@ def wants_window(argv: list[str]) -> bool:
 
 
 def open_window(argv: list[str]) -> int:
+    """Open the window, or say in one line why it cannot (no display, missing system
+    libraries) and return 1: never let Qt abort the process."""
     try:
-        from duplicalt.gui.app import run
+        from duplicalt.gui.startup import explain_import_error, window_problem
     except ImportError as exc:
-        print(f"duplicalt: the window needs PySide6 ({exc}); the CLI works without it: "
-              "duplicalt scan FOLDER", file=sys.stderr)
+        print(f"duplicalt: the window needs PySide6 ({exc}); the command line works without "
+              "it: duplicalt scan FOLDER --json OUT", file=sys.stderr)
+        return 1
+    problem = window_problem()
+    if problem is None:
+        try:
+            from duplicalt.gui.app import run
+        except ImportError as exc:
+            problem = explain_import_error(exc)
+    if problem is not None:
+        print(problem, file=sys.stderr)
         return 1
     return run(["duplicalt", *argv])
+
+
+def gui() -> int:
+    """Entry point of ``duplicalt-gui`` (no console window on Windows): the window only."""
+    return open_window(sys.argv[1:2])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 import torch
@@ -18,7 +19,9 @@ from duplicalt.ml.model.encoder import ResNet18Encoder
 from duplicalt.ml.model.preprocess import Preprocess
 
 DEFAULT_NAME = "duplicalt-resnet18"
-MODELS_DIR = Path(__file__).resolve().parents[3] / "models"
+# The shipped model is package data (duplicalt/ml/model/weights/), so an installed
+# wheel, a pipx install and the bundled app find it as well as a checkout does.
+MODELS_DIR = Path(str(resources.files("duplicalt.ml.model").joinpath("weights")))
 
 
 class ModelError(RuntimeError):
@@ -71,7 +74,7 @@ def save_model(model: ResNet18Encoder, directory: Path, name: str, meta: dict,
 
 
 def find_model(spec: str | Path | None = None) -> Path:
-    """Resolve a model sidecar: an explicit path, a name in models/, or the default."""
+    """Resolve a model sidecar: an explicit path, a name in MODELS_DIR, or the default."""
     if spec is None:
         candidate = MODELS_DIR / f"{DEFAULT_NAME}.json"
     else:
