@@ -44,7 +44,7 @@ op, root, backup, copy = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]), sys.
 if op == "move":
     files = []
     for d, _, names in os.walk(root):
-        for n in sorted(names):
+        for n in sorted(n for n in names if not n.startswith(".")):
             st = os.lstat(os.path.join(d, n))
             files.append(Candidate(Path(d, n), st.st_size, st.st_mtime_ns))
     move_to_backup(files, root, backup, force_copy=copy)

@@ -9,7 +9,10 @@ Rules (each refusal is a BackupRootError with a user-facing message):
 * inside the scanned folder it is allowed under the same rule: it is marked
   at once so scans skip it, and no file inside it is ever moved;
 * it must be writable (read-only folders and file systems are refused up
-  front, before anything is moved).
+  front, before anything is moved);
+* it must hold no symlink (DuplicAlt never creates one there): a link planted
+  at the journal, the lock or a backup path could make a write land elsewhere.
+  Files in the backup folder are opened with O_NOFOLLOW all the same.
 """
 from __future__ import annotations
 
@@ -17,7 +20,10 @@ import os
 from pathlib import Path
 
 from duplicalt.fileactions.journal import BACKUP_MARKER, is_backup_root, mark_backup_root
+from duplicalt.fileactions.locking import open_plain
 from duplicalt.fileactions.safeio import Refused, describe, makedirs_durable, show
+
+PROBE_NAME = ".duplicalt-write-test"
 
 
 class BackupRootError(ValueError):
@@ -34,6 +40,15 @@ def _visible_entries(path: Path) -> list[str]:
     except PermissionError:
         raise BackupRootError(f"backup folder {show(path)} cannot be read (permission denied)") \
             from None
+
+
+def planted_link(backup: Path) -> Path | None:
+    """The first symlink found anywhere in the backup folder (None: there is none)."""
+    for dirpath, dirnames, filenames in os.walk(backup, followlinks=False):
+        for name in sorted(dirnames + filenames):
+            if os.path.islink(os.path.join(dirpath, name)):
+                return Path(dirpath, name)
+    return None
 
 
 def check_backup_root(root: Path, backup_root: Path) -> Path:
@@ -53,6 +68,11 @@ def check_backup_root(root: Path, backup_root: Path) -> Path:
             raise BackupRootError(
                 f"backup folder {show(backup_root)} is not empty and is not a DuplicAlt backup "
                 f"(no {BACKUP_MARKER} file); choose a new or empty folder")
+        link = planted_link(backup)
+        if link is not None:
+            raise BackupRootError(f"backup folder {show(backup_root)} holds a symlink "
+                                  f"({show(link)}); DuplicAlt never makes one there, so "
+                                  "nothing is written into it until the link is removed")
     return backup
 
 
@@ -62,9 +82,10 @@ def prepare_backup_root(root: Path, backup_root: Path) -> Path:
     try:
         makedirs_durable(backup)
         mark_backup_root(backup)
-        probe = backup / ".duplicalt-write-test"
-        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        os.close(fd)
+        probe = backup / PROBE_NAME
+        if os.path.lexists(probe):  # left by a crash (a link was refused above)
+            os.unlink(probe)
+        os.close(open_plain(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL))
         os.unlink(probe)
     except Refused as exc:
         raise BackupRootError(f"backup folder {show(backup_root)}: {exc}") from None

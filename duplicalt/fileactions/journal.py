@@ -18,34 +18,38 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
+import stat
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from duplicalt.fileactions.safeio import describe, fsync_dir, show, write_all
+from duplicalt.fileactions.locking import Busy, FileLock, open_plain
+from duplicalt.fileactions.safeio import Refused, describe, fsync_dir, lstat_or_none, show, \
+    write_all
 from duplicalt.photos.types import BACKUP_MARKER
-
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - Windows: no inter-process lock
-    fcntl = None
 
 JOURNAL_NAME = ".duplicalt-journal.jsonl"
 LOCK_NAME = ".duplicalt-lock"
 PART_PREFIX = ".duplicalt-part-"  # temporary copies, always ours to delete
 FORMAT = 1
+_OURS = frozenset({BACKUP_MARKER, JOURNAL_NAME, LOCK_NAME})
+_SAFE_ID = re.compile(r"[0-9A-Za-z_-]{1,64}")
 
 MOVING, BACKED_UP, NOT_MOVED = "moving", "backed-up", "not-moved"
 TRASHING, TRASHED = "trashing", "trashed"
 RESTORING, RESTORED = "restoring", "restored"
+DAMAGED = "damaged"  # a record whose paths point outside the scanned or backup folder
 PENDING = frozenset({MOVING, TRASHING, RESTORING})
 _AFTER = {"moved": BACKED_UP, "trashed": TRASHED, "unmoved": NOT_MOVED,
           "restore": RESTORING, "restored": RESTORED, "unrestored": BACKED_UP}
 
 
 class JournalError(Exception):
-    """The journal cannot be used; the message is user-facing."""
+    """The journal cannot be used; the message is user-facing (``errno``: the OS error's)."""
+
+    errno: int | None = None
 
 
 class JournalBusy(JournalError):
@@ -82,7 +86,9 @@ def new_batch_id() -> str:
 
 
 def is_backup_root(path: Path) -> bool:
-    return os.path.isfile(Path(path) / BACKUP_MARKER)
+    """The folder holds the marker as a regular file (a symlinked marker does not count)."""
+    st = lstat_or_none(Path(path) / BACKUP_MARKER)
+    return st is not None and stat.S_ISREG(st.st_mode)
 
 
 def mark_backup_root(path: Path) -> None:
@@ -90,7 +96,7 @@ def mark_backup_root(path: Path) -> None:
     marker = Path(path) / BACKUP_MARKER
     if os.path.lexists(marker):
         return
-    fd = os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    fd = open_plain(marker, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
     try:
         write_all(fd, json.dumps({"app": "duplicalt", "format": FORMAT}).encode() + b"\n")
         os.fsync(fd)
@@ -104,39 +110,43 @@ class Journal:
 
     def __init__(self, backup_root: Path) -> None:
         self.root = Path(backup_root)
-        self._fd = self._lock = -1
+        self._fd = -1
+        self._lock: FileLock | None = None
         self._torn = False
 
     def __enter__(self) -> Journal:
+        lock = FileLock(self.root / LOCK_NAME)
         try:
-            self._lock = os.open(self.root / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+            lock.acquire()
+        except Busy:
+            raise JournalBusy(f"another DuplicAlt process is using {show(self.root)}; "
+                              "try again when it has finished") from None
+        except Refused as exc:
+            raise JournalError(f"the backup folder's lock file cannot be used: {exc}") from None
         except OSError as exc:
-            raise JournalError(f"cannot write to the backup folder {show(self.root)}: "
-                               f"{describe(exc)}") from None
-        if fcntl is not None:
-            try:
-                fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                os.close(self._lock)
-                raise JournalBusy(f"another DuplicAlt process is using {show(self.root)}; "
-                                  "try again when it has finished") from None
+            err = JournalError(f"cannot write to the backup folder {show(self.root)}: "
+                               f"{describe(exc)}")
+            err.errno = exc.errno
+            raise err from None
+        self._lock = lock
         try:
             self._open()
-        except OSError as exc:
-            os.close(self._lock)
-            raise JournalError(f"cannot write the journal in {show(self.root)}: "
-                               f"{describe(exc)}") from None
+        except (OSError, Refused) as exc:
+            lock.release()
+            self._lock = None
+            why = describe(exc) if isinstance(exc, OSError) else str(exc)
+            raise JournalError(f"cannot write the journal in {show(self.root)}: {why}") from None
         return self
 
     def _open(self) -> None:
         path = self.root / JOURNAL_NAME
         existed = os.path.lexists(path)
-        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        self._fd = open_plain(path, os.O_RDWR | os.O_APPEND | os.O_CREAT)
         if not existed:
             fsync_dir(self.root)
-        with open(path, "rb") as f:  # a torn last line (crash mid-write) needs a newline
-            size = f.seek(0, os.SEEK_END)
-            self._torn = size > 0 and f.seek(size - 1) >= 0 and f.read(1) != b"\n"
+        size = os.lseek(self._fd, 0, os.SEEK_END)  # a torn last line (crash mid-write)
+        self._torn = size > 0 and os.lseek(self._fd, size - 1, os.SEEK_SET) >= 0 \
+            and os.read(self._fd, 1) != b"\n"  # O_APPEND: writes still go to the end
 
     def append(self, record: dict) -> None:
         """Append one record and fsync it; raises OSError (e.g. disk full)."""
@@ -148,19 +158,24 @@ class Journal:
         self._torn = False
 
     def __exit__(self, *exc) -> None:
-        for fd in (self._fd, self._lock):
-            if fd >= 0:
-                os.close(fd)
-        self._fd = self._lock = -1
+        if self._fd >= 0:
+            os.close(self._fd)
+        self._fd = -1
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
 
 def read_records(backup_root: Path) -> list[dict]:
     """All intact records of the journal (torn or foreign lines are skipped)."""
     try:
-        with open(Path(backup_root) / JOURNAL_NAME, "rb") as f:
-            raw = f.read()
+        fd = open_plain(Path(backup_root) / JOURNAL_NAME, os.O_RDONLY)
     except FileNotFoundError:
         return []
+    except Refused as exc:
+        raise JournalError(f"the journal cannot be used: {exc}") from None
+    with os.fdopen(fd, "rb") as f:
+        raw = f.read()
     records = []
     for line in raw.split(b"\n"):
         try:
@@ -190,8 +205,52 @@ def _apply(entries: dict, rec: dict) -> None:
                                tmp=tmp)
 
 
-def replay(records: list[dict]) -> tuple[BackupBatch, ...]:
-    """The state of every batch and entry after the given records, oldest first."""
+def _clean(path: Path | None) -> bool:
+    text = os.fspath(path) if path is not None else ""
+    return bool(text) and "\x00" not in text and os.path.isabs(text) \
+        and os.path.normpath(text) == text and ".." not in Path(text).parts
+
+
+def _below(path: Path, folder: Path) -> bool:
+    return path != folder and folder in path.parents
+
+
+def part_name(batch: str, seq: int) -> str:
+    """The name of the temporary copy of one file of a batch."""
+    return f"{PART_PREFIX}{batch}-{seq}"
+
+
+def untrusted(e: BackupEntry, root: Path, backup: Path, mode: str = "move") -> str:
+    """Why a journal entry's paths cannot be trusted ("" when they can): the original
+    must lie in the batch's scanned folder and outside the backup, the backup copy in
+    the backup folder, a temporary copy exactly where DuplicAlt puts it."""
+    if not _clean(root) or not _SAFE_ID.fullmatch(e.batch):
+        return "the batch record is malformed"
+    if not _clean(e.original) or not _below(e.original, root) or _below(e.original, backup):
+        return f"its original path {show(e.original)} is not inside the scanned folder"
+    if e.backup is not None and (not _clean(e.backup) or not _below(e.backup, backup)
+                                 or e.backup.name in _OURS
+                                 or e.backup.name.startswith(PART_PREFIX)):
+        return f"its backup path {show(e.backup)} is not a file inside the backup folder"
+    if e.tmp is not None and e.tmp not in (backup / part_name(e.batch, e.seq),
+                                           e.original.parent / part_name(e.batch, e.seq)):
+        return f"its temporary path {show(e.tmp)} is not one DuplicAlt uses"
+    if (e.backup is None) != (mode == "trash"):
+        return "a backup path where none belongs, or none where one does"
+    return ""
+
+
+def _vet(entry: BackupEntry, head: dict, backup: Path | None) -> BackupEntry:
+    if backup is None:
+        return entry
+    why = untrusted(entry, Path(str(head.get("root", ""))), backup, head.get("mode", "move"))
+    return replace(entry, state=DAMAGED, note=why, tmp=None) if why else entry
+
+
+def replay(records: list[dict], backup: Path | None = None) -> tuple[BackupBatch, ...]:
+    """The state of every batch and entry after the given records, oldest first.
+    With ``backup`` (the backup folder's real path) every entry's paths are checked:
+    an entry that points elsewhere is DAMAGED, and nothing is ever done with it."""
     heads: dict[str, dict] = {}
     ended: set[str] = set()
     entries: dict[tuple, BackupEntry] = {}
@@ -207,7 +266,8 @@ def replay(records: list[dict]) -> tuple[BackupBatch, ...]:
             continue  # a damaged record: ignore it, never guess
     by_batch: dict[str, list[BackupEntry]] = {b: [] for b in heads}
     for (b, _), e in entries.items():
-        by_batch.setdefault(b, []).append(e)
+        if b in heads:
+            by_batch[b].append(_vet(e, heads[b], backup))
     return tuple(
         BackupBatch(id=b, started=h.get("time", ""), root=Path(h.get("root", "")),
                     mode=h.get("mode", "move"),
@@ -218,7 +278,7 @@ def replay(records: list[dict]) -> tuple[BackupBatch, ...]:
 
 def list_backups(backup_root: Path) -> tuple[BackupBatch, ...]:
     """Every batch recorded in a backup folder, oldest first (for the restore UI)."""
-    return replay(read_records(backup_root))
+    return replay(read_records(backup_root), Path(os.path.realpath(backup_root)))
 
 
 def needs_recovery(backup_root: Path) -> bool:

@@ -20,17 +20,43 @@ from duplicalt.fileactions.backuproot import (BackupRootError, check_backup_root
                                               prepare_backup_root)
 from duplicalt.fileactions.types import (Cancel, Candidate, FileLike, MoveReport, Outcome,
                                          Progress, RestoreReport)
+from duplicalt.fileactions.locking import Busy, FileLock
 from duplicalt.fileactions.recovery import recover
 from duplicalt.fileactions.restore import restore, select_entries
 from duplicalt.fileactions.safeio import (Changed, Refused, check_no_links, describe,
                                           lstat_or_none, sha256_file, show, transfer)
 
 NAME_MAX = 255
+FULL = ("disk full", "disk quota exceeded")  # describe()'s words: stop trying
+
+
+def under_root(root: Path, path: Path, memo: dict | None = None) -> Path:
+    """``path`` spelled below the real scanned folder ``root`` (its realpath).
+
+    A scan through a symlinked folder (``~/Pictures`` -> ``/data/pics``) lists
+    paths through the link while the root is resolved (or the other way round):
+    the ancestor of ``path`` that is the scanned folder is found by its real
+    path. Below it nothing is resolved: links there are refused later.
+    """
+    path = Path(os.path.abspath(path))
+    memo = {} if memo is None else memo
+    for base in path.parents:
+        if base == root:
+            return path
+        real = memo.get(base)
+        if real is None:
+            real = memo[base] = Path(os.path.realpath(base))
+        if real == root:
+            return root / path.relative_to(base)
+    raise Refused(f"outside the scanned folder ({show(root)})")
 
 
 def _inspect(root: Path, backup: Path, path: Path, f: FileLike) -> os.stat_result:
-    """The source's lstat if it may be moved; raises Refused with the reason."""
+    """The source's lstat if it may be moved; raises Refused with the reason.
+    ``path`` is already spelled below the real ``root`` (under_root)."""
     check_no_links(root, path, "scanned folder")
+    if path.name.startswith(".duplicalt-"):
+        raise Refused("one of DuplicAlt's own files (lock, journal, temporary copy)")
     if inside_backup(path, backup):
         raise Refused("inside the backup folder")
     st = lstat_or_none(path)
@@ -44,6 +70,8 @@ def _inspect(root: Path, backup: Path, path: Path, f: FileLike) -> os.stat_resul
         raise Refused(f"changed since the scan (size {f.size} -> {st.st_size} bytes)")
     if f.mtime_ns is not None and st.st_mtime_ns != f.mtime_ns:
         raise Refused("changed since the scan (modification time differs)")
+    if not os.access(path.parent, os.W_OK):
+        raise Refused("its folder is read-only, so it cannot be moved out of it")
     return st
 
 
@@ -83,7 +111,7 @@ def _send_to_trash(path: Path) -> None:
 
 def _prepare(ctx: dict, seq: int, f: FileLike) -> dict:
     """The journal record for one file; raises Refused (skip) or OSError (fail)."""
-    path = Path(os.path.abspath(f.path))
+    path = under_root(ctx["root"], Path(f.path), ctx["memo"])
     st = _inspect(ctx["root"], ctx["backup"], path, f)
     sha = sha256_file(path)
     rel = path.relative_to(ctx["root"])
@@ -91,9 +119,18 @@ def _prepare(ctx: dict, seq: int, f: FileLike) -> dict:
            "src": str(path), "rel": rel.as_posix(), "size": st.st_size,
            "mtime_ns": st.st_mtime_ns, "sha256": sha}
     if not ctx["trash"]:
-        tmp = ctx["backup"] / f"{mf.PART_PREFIX}{ctx['batch']}-{seq}"
+        tmp = ctx["backup"] / mf.part_name(ctx["batch"], seq)
         rec.update(dst=str(backup_target(ctx["backup"], rel)), tmp=str(tmp))
     return rec
+
+
+def _journal(j: mf.Journal, ctx: dict, rec: dict) -> None:
+    """Append a file's record, after the batch's own record (written only once a
+    file is really about to move: an apply that moves nothing leaves no batch)."""
+    if ctx["head"] is not None:
+        j.append(ctx["head"])
+        ctx["head"] = None
+    j.append(rec)
 
 
 def _move_one(j: mf.Journal, ctx: dict, seq: int, f: FileLike) -> tuple[str, Outcome]:
@@ -101,22 +138,23 @@ def _move_one(j: mf.Journal, ctx: dict, seq: int, f: FileLike) -> tuple[str, Out
     path = Path(os.path.abspath(f.path))
     try:
         rec = _prepare(ctx, seq, f)
+        src = Path(rec["src"])
     except Refused as exc:
         return "skipped", Outcome(path, str(exc))
     except OSError as exc:
-        mine = exc.filename is not None and Path(exc.filename) == path
+        mine = exc.filename is not None and Path(exc.filename).name == path.name
         return "failed", Outcome(path, ("cannot read: " if mine else "") + describe(exc))
     try:
-        j.append(rec)
+        _journal(j, ctx, rec)
     except OSError as exc:
         return "failed", Outcome(path, f"cannot write the backup journal: {describe(exc)}")
     key = {"batch": rec["batch"], "seq": seq}
     dst = Path(rec["dst"]) if "dst" in rec else None
     try:
         if dst is None:
-            _send_to_trash(path)
+            _send_to_trash(src)
         else:
-            transfer(path, dst, Path(rec["tmp"]), rec["sha256"],
+            transfer(src, dst, Path(rec["tmp"]), rec["sha256"],
                      (rec["size"], rec["mtime_ns"]), ctx["force_copy"])
     except (Changed, Refused) as exc:
         _note(j, {"t": "unmoved", **key, "reason": str(exc)})
@@ -130,16 +168,52 @@ def _move_one(j: mf.Journal, ctx: dict, seq: int, f: FileLike) -> tuple[str, Out
 
 
 def _dry_move(root: Path, backup: Path, files: Sequence[FileLike], trash: bool) -> MoveReport:
-    moved, skipped = [], []
+    moved, skipped, memo = [], [], {}
     for f in files:
         path = Path(os.path.abspath(f.path))
         try:
-            _inspect(root, backup, path, f)
-            dest = None if trash else backup_target(backup, path.relative_to(root))
+            src = under_root(root, path, memo)
+            _inspect(root, backup, src, f)
+            dest = None if trash else backup_target(backup, src.relative_to(root))
             moved.append(Outcome(path, "", dest))
         except Refused as exc:
             skipped.append(Outcome(path, str(exc)))
     return MoveReport("", tuple(moved), tuple(skipped), dry_run=True, trash=trash)
+
+
+def lock_scanned_folder(root: Path) -> FileLock | None:
+    """Hold the scanned folder's lock so that two applies of one scan (into two
+    backup folders) cannot run at once; None where it cannot be created (a
+    read-only folder: nothing can be moved out of it anyway)."""
+    lock = FileLock(root / mf.LOCK_NAME)
+    try:
+        return lock.acquire()
+    except Busy:
+        raise mf.JournalBusy(f"another DuplicAlt process is moving photos out of {show(root)}; "
+                             "try again when it has finished") from None
+    except Refused as exc:
+        raise BackupRootError(f"the scanned folder's lock file cannot be used: {exc}") from None
+    except OSError:
+        return None
+
+
+def _run(files: list, ctx: dict, progress: Progress | None, cancel: Cancel | None) -> dict:
+    out: dict[str, list[Outcome]] = {"moved": [], "skipped": [], "failed": []}
+    with mf.Journal(ctx["backup"]) as j:
+        for seq, f in enumerate(files):
+            if ctx["full"] or (cancel is not None and cancel()):
+                why = f"not tried: {ctx['full']}" if ctx["full"] else "cancelled"
+                out["skipped"].append(Outcome(Path(os.path.abspath(f.path)), why))
+                continue
+            kind, outcome = _move_one(j, ctx, seq, f)
+            out[kind].append(outcome)
+            if kind == "failed" and outcome.reason.endswith(FULL):
+                ctx["full"] = "the backup disk is full" if not ctx["trash"] else outcome.reason
+            if progress is not None:
+                progress(seq + 1, len(files))
+        if ctx["head"] is None:  # a batch was started
+            _note(j, {"t": "end", "batch": ctx["batch"]})
+    return out
 
 
 def move_to_backup(files: Iterable[FileLike], root: Path, backup_root: Path, *,
@@ -150,36 +224,32 @@ def move_to_backup(files: Iterable[FileLike], root: Path, backup_root: Path, *,
     instead (journalled in ``backup_root`` all the same).
 
     Raises BackupRootError (bad backup folder) or manifest.JournalBusy; every
-    per-file problem is reported in the MoveReport instead.
+    per-file problem is reported in the MoveReport instead. Nothing to move:
+    nothing is written. After a "disk full" the remaining files are not tried.
     ``force_copy`` takes the cross-file-system path (copy, fsync, verify) always.
     """
-    root, files = Path(os.path.abspath(root)), list(files)
+    root, files = Path(os.path.realpath(root)), list(files)
     if dry_run:
         return _dry_move(root, check_backup_root(root, backup_root), files, trash)
+    if not files:  # nothing to move: nothing written, not even the backup folder
+        check_backup_root(root, backup_root)
+        return MoveReport(trash=trash)
     backup = prepare_backup_root(root, backup_root)
-    recovery = recover(backup)
-    out: dict[str, list[Outcome]] = {"moved": [], "skipped": [], "failed": []}
-    batch = mf.new_batch_id()
-    ctx = {"root": root, "backup": backup, "batch": batch, "trash": trash,
-           "force_copy": force_copy}
-    with mf.Journal(backup) as j:
-        try:
-            j.append({"t": "batch", "batch": batch, "time": time.strftime("%Y-%m-%d %H:%M:%S"),
-                      "root": str(root), "mode": "trash" if trash else "move"})
-        except OSError as exc:
-            raise BackupRootError(f"cannot write to the backup folder {show(backup)}: "
-                                  f"{describe(exc)}") from None
-        for seq, f in enumerate(files):
-            if cancel is not None and cancel():
-                out["skipped"].append(Outcome(Path(f.path), "cancelled"))
-                continue
-            kind, outcome = _move_one(j, ctx, seq, f)
-            out[kind].append(outcome)
-            if progress is not None:
-                progress(seq + 1, len(files))
-        _note(j, {"t": "end", "batch": batch})
-    return MoveReport(batch, tuple(out["moved"]), tuple(out["skipped"]), tuple(out["failed"]),
-                      trash=trash, recovery=recovery)
+    root_lock = lock_scanned_folder(root)
+    try:
+        recovery = recover(backup)
+        batch = mf.new_batch_id()
+        head = {"t": "batch", "batch": batch, "time": time.strftime("%Y-%m-%d %H:%M:%S"),
+                "root": str(root), "mode": "trash" if trash else "move"}
+        ctx = {"root": root, "backup": backup, "batch": batch, "trash": trash, "memo": {},
+               "force_copy": force_copy, "head": head, "full": ""}
+        out = _run(files, ctx, progress, cancel)
+    finally:
+        if root_lock is not None:
+            root_lock.release()
+    return MoveReport(batch if ctx["head"] is None else "", tuple(out["moved"]),
+                      tuple(out["skipped"]), tuple(out["failed"]), trash=trash,
+                      recovery=recovery)
 
 
 def trash_files(files: Iterable[FileLike], root: Path, backup_root: Path, *,

@@ -112,6 +112,9 @@ def _recover_batch(j: mf.Journal, batch: mf.BackupBatch, settled: list, problems
         return
     ok = True
     for e in batch.entries:
+        if e.state == mf.DAMAGED:
+            problems.append(Recovered(e.original, e.batch, "left alone",
+                                      f"journal record not trusted: {e.note}"))
         if e.state not in mf.PENDING:
             continue
         try:

@@ -7,18 +7,22 @@ recorded when it was moved is not restored either.
 """
 from __future__ import annotations
 
+import errno
 import fnmatch
 import os
 import stat
+from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
 
 from duplicalt.fileactions import journal as mf
 from duplicalt.fileactions.types import Cancel, Outcome, Progress, RestoreReport
-from duplicalt.fileactions.backuproot import BackupRootError
+from duplicalt.fileactions.backuproot import BackupRootError, planted_link
 from duplicalt.fileactions.recovery import recover
 from duplicalt.fileactions.safeio import (Changed, Refused, check_no_links, describe,
                                           lstat_or_none, sha256_file, show, transfer)
+
+READ_ONLY = (errno.EROFS, errno.EACCES, errno.EPERM)  # the backup cannot be written
 
 
 def _matches(e: mf.BackupEntry, patterns: Sequence[str]) -> bool:
@@ -62,19 +66,23 @@ def _check(backup: Path, b: mf.BackupBatch, e: mf.BackupEntry) -> os.stat_result
     return st
 
 
-def _restore_one(j: mf.Journal, backup: Path, b: mf.BackupBatch, e: mf.BackupEntry,
+def _restore_one(j: mf.Journal | None, backup: Path, b: mf.BackupBatch, e: mf.BackupEntry,
                  force_copy: bool) -> tuple[str, Outcome]:
+    """Restore one entry; ``j`` None: the backup is read-only, the photo is copied back
+    and the backup keeps its copy (nothing can be journalled there)."""
     try:
         st = _check(backup, b, e)
     except Refused as exc:
         return "skipped", Outcome(e.original, str(exc), e.backup)
     except OSError as exc:
         return "failed", Outcome(e.original, exc.strerror or describe(exc), e.backup)
-    tmp = e.original.parent / f"{mf.PART_PREFIX}{e.batch}-{e.seq}"
+    tmp = e.original.parent / mf.part_name(e.batch, e.seq)
     key = {"batch": e.batch, "seq": e.seq}
     try:
-        j.append({"t": "restore", **key, "tmp": str(tmp)})
-        transfer(e.backup, e.original, tmp, e.sha256, (st.st_size, st.st_mtime_ns), force_copy)
+        if j is not None:
+            j.append({"t": "restore", **key, "tmp": str(tmp)})
+        transfer(e.backup, e.original, tmp, e.sha256, (st.st_size, st.st_mtime_ns), force_copy,
+                 keep_source=j is None)
     except FileExistsError:
         _note(j, {"t": "unrestored", **key, "reason": "a file now exists at the original path"})
         return "skipped", Outcome(e.original, "a file now exists at the original path; "
@@ -87,9 +95,10 @@ def _restore_one(j: mf.Journal, backup: Path, b: mf.BackupBatch, e: mf.BackupEnt
     return "restored", Outcome(e.original, "", e.backup)
 
 
-def _note(j: mf.Journal, record: dict) -> None:
+def _note(j: mf.Journal | None, record: dict) -> None:
     try:
-        j.append(record)
+        if j is not None:
+            j.append(record)
     except OSError:
         pass  # recovery reconciles the journal at the next start
 
@@ -108,11 +117,34 @@ def _dry_restore(backup: Path, chosen: list) -> RestoreReport:
                          dry_run=True)
 
 
+def _restore_all(j: mf.Journal | None, backup: Path, only, batch, force_copy: bool,
+                 progress: Progress | None, cancel: Cancel | None) -> dict:
+    out: dict[str, list[Outcome]] = {"restored": [], "skipped": [], "failed": []}
+    chosen = select_entries(backup, only, batch)  # under the lock
+    for i, (b, e) in enumerate(chosen):
+        if cancel is not None and cancel():
+            out["skipped"].append(Outcome(e.original, "cancelled", e.backup))
+            continue
+        kind, outcome = _restore_one(j, backup, b, e, force_copy)
+        out[kind].append(outcome)
+        if progress is not None:
+            progress(i + 1, len(chosen))
+    return out
+
+
+def trashed_count(backup: Path, only: Sequence[str] | None, batch: str | None) -> int:
+    """How many matching files were sent to the system trash (not restorable from here)."""
+    return sum(1 for b in mf.list_backups(backup) if not batch or b.id.startswith(batch)
+               for e in b.entries if e.state == mf.TRASHED and (not only or _matches(e, only)))
+
+
 def restore(backup_root: Path, *, only: Sequence[str] | None = None, batch: str | None = None,
             dry_run: bool = False, force_copy: bool = False,
             progress: Progress | None = None, cancel: Cancel | None = None) -> RestoreReport:
     """Put backed-up photos back at their original paths (all, or those matching
     ``only`` / ``batch``). Interrupted batches are recovered first (not in a dry run).
+    A read-only backup (a write-protected disk) is restored from by copying: it keeps
+    its copies, and nothing is recorded in it.
 
     Raises BackupRootError when ``backup_root`` is not a DuplicAlt backup folder.
     """
@@ -120,19 +152,22 @@ def restore(backup_root: Path, *, only: Sequence[str] | None = None, batch: str 
     if not mf.is_backup_root(backup):
         raise BackupRootError(f"{show(backup_root)} is not a DuplicAlt backup folder "
                               f"(no {mf.BACKUP_MARKER} file)")
+    link = planted_link(backup)
+    if link is not None:
+        raise BackupRootError(f"{show(backup_root)} holds a symlink ({show(link)}); "
+                              "DuplicAlt never makes one there: remove it first")
+    trashed = trashed_count(backup, only, batch)
     if dry_run:
-        return _dry_restore(backup, select_entries(backup, only, batch))
-    recovery = recover(backup)
-    out: dict[str, list[Outcome]] = {"restored": [], "skipped": [], "failed": []}
-    with mf.Journal(backup) as j:
-        chosen = select_entries(backup, only, batch)
-        for i, (b, e) in enumerate(chosen):
-            if cancel is not None and cancel():
-                out["skipped"].append(Outcome(e.original, "cancelled", e.backup))
-                continue
-            kind, outcome = _restore_one(j, backup, b, e, force_copy)
-            out[kind].append(outcome)
-            if progress is not None:
-                progress(i + 1, len(chosen))
+        return replace(_dry_restore(backup, select_entries(backup, only, batch)), trashed=trashed)
+    recovery, read_only = None, False
+    try:
+        recovery = recover(backup)
+        with mf.Journal(backup) as j:
+            out = _restore_all(j, backup, only, batch, force_copy, progress, cancel)
+    except mf.JournalError as exc:
+        if exc.errno not in READ_ONLY:
+            raise
+        read_only = True
+        out = _restore_all(None, backup, only, batch, force_copy, progress, cancel)
     return RestoreReport(tuple(out["restored"]), tuple(out["skipped"]), tuple(out["failed"]),
-                         recovery=recovery)
+                         recovery=recovery, read_only=read_only, trashed=trashed)

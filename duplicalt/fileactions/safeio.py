@@ -205,16 +205,19 @@ def _try_link(src: Path, dst: Path) -> bool:
 
 
 def transfer(src: Path, dst: Path, tmp: Path, sha: str, sig: tuple[int, int],
-             force_copy: bool = False) -> str:
+             force_copy: bool = False, keep_source: bool = False) -> str:
     """Move src to dst (which must not exist); returns "link" or "copy".
+    ``keep_source``: copy only (src on a read-only disk), src is left as it is.
 
     Same file system: hardlink then unlink (atomic, never overwrites). Otherwise
     copy to ``tmp`` next to dst, fsync, verify sha256, link tmp to dst. The
     source is removed only once dst is durable, and only if its (size, mtime_ns)
-    still equals ``sig``; on any error the partial target is removed.
+    still equals ``sig``; on any error, also when src cannot be removed, the
+    target is removed again: a failed move never leaves a second copy.
     """
     fault_point()
     makedirs_durable(dst.parent)
+    force_copy = force_copy or keep_source  # a kept source never shares its inode
     how = "link" if not force_copy and _try_link(src, dst) else "copy"
     ours = how == "link"  # dst is this process's to remove on failure
     fault_point()
@@ -233,11 +236,12 @@ def transfer(src: Path, dst: Path, tmp: Path, sha: str, sig: tuple[int, int],
         st = os.lstat(src)
         if (st.st_size, st.st_mtime_ns) != sig:
             raise Changed("changed while it was being moved")
+        if not keep_source:
+            os.unlink(src)  # inside: a source that cannot be removed takes its copy back
     except BaseException:
         if ours:
             remove_quietly(dst)
         raise
-    os.unlink(src)
     fault_point()
     fsync_dir(src.parent)
     return how

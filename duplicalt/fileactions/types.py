@@ -52,6 +52,8 @@ class RestoreReport:
     failed: tuple[Outcome, ...] = ()
     dry_run: bool = False
     recovery: RecoveryReport | None = None
+    read_only: bool = False  # copied back from a read-only backup, which keeps its copies
+    trashed: int = 0  # matching files that went to the system trash (restore them there)
 
     @property
     def ok(self) -> bool:

@@ -8,10 +8,11 @@ import pytest
 from duplicalt.fileactions import journal as mf
 
 
-def move_rec(batch="b1", seq=0, src="/r/a.jpg", **kw):
-    rec = {"t": "move", "batch": batch, "seq": seq, "src": src, "dst": "/bk/a.jpg",
-           "tmp": "/bk/.duplicalt-part-b1-0", "rel": "a.jpg", "size": 3, "mtime_ns": 7,
-           "sha256": "ab"}
+def move_rec(batch="b1", seq=0, src="/r/a.jpg", bk="/bk", **kw):
+    bk = os.path.realpath(bk)
+    rec = {"t": "move", "batch": batch, "seq": seq, "src": src, "dst": f"{bk}/{seq}.jpg",
+           "tmp": f"{bk}/.duplicalt-part-{batch}-{seq}", "rel": "a.jpg", "size": 3,
+           "mtime_ns": 7, "sha256": "ab"}
     rec.update(kw)
     return rec
 
@@ -19,11 +20,11 @@ def move_rec(batch="b1", seq=0, src="/r/a.jpg", **kw):
 def test_records_replay_into_states(tmp_path):
     with mf.Journal(tmp_path) as j:
         j.append({"t": "batch", "batch": "b1", "time": "t", "root": "/r", "mode": "move"})
-        j.append(move_rec(seq=0))
+        j.append(move_rec(seq=0, bk=tmp_path))
         j.append({"t": "moved", "batch": "b1", "seq": 0})
-        j.append(move_rec(seq=1, src="/r/b.jpg"))
+        j.append(move_rec(seq=1, src="/r/b.jpg", bk=tmp_path))
         j.append({"t": "unmoved", "batch": "b1", "seq": 1, "reason": "disk full"})
-        j.append(move_rec(seq=2, src="/r/c.jpg"))
+        j.append(move_rec(seq=2, src="/r/c.jpg", bk=tmp_path))
         j.append({"t": "end", "batch": "b1"})
     (b,) = mf.list_backups(tmp_path)
     assert [e.state for e in b.entries] == [mf.BACKED_UP, mf.NOT_MOVED, mf.MOVING]
@@ -31,9 +32,10 @@ def test_records_replay_into_states(tmp_path):
     assert mf.needs_recovery(tmp_path)
     with mf.Journal(tmp_path) as j:
         j.append({"t": "moved", "batch": "b1", "seq": 2})
-        j.append({"t": "restore", "batch": "b1", "seq": 0, "tmp": "/r/.part"})
+        j.append({"t": "restore", "batch": "b1", "seq": 0, "tmp": "/r/.duplicalt-part-b1-0"})
     (b,) = mf.list_backups(tmp_path)
-    assert b.entries[0].state == mf.RESTORING and str(b.entries[0].tmp) == "/r/.part"
+    assert b.entries[0].state == mf.RESTORING
+    assert str(b.entries[0].tmp) == "/r/.duplicalt-part-b1-0"
     with mf.Journal(tmp_path) as j:
         j.append({"t": "restored", "batch": "b1", "seq": 0})
     assert not mf.needs_recovery(tmp_path)
@@ -72,7 +74,7 @@ def test_non_utf8_paths_survive_the_journal(tmp_path):
     src = os.fsdecode(b"/r/caf\xe9.jpg")
     with mf.Journal(tmp_path) as j:
         j.append({"t": "batch", "batch": "b1", "time": "t", "root": "/r", "mode": "move"})
-        j.append(move_rec(src=src))
+        j.append(move_rec(src=src, bk=tmp_path))
     assert (tmp_path / mf.JOURNAL_NAME).read_bytes().isascii()
     (b,) = mf.list_backups(tmp_path)
     assert os.fsencode(b.entries[0].original) == b"/r/caf\xe9.jpg"

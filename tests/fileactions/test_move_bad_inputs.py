@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import io
 import os
+import subprocess
 import zlib
 import struct
 from pathlib import Path
@@ -142,13 +143,17 @@ def test_disk_full_mocked(tmp_path, monkeypatch):
     backup = tmp_path / "backup"
     report = move_to_backup(cands(root, ["a.jpg", "b.jpg", "c.jpg"]), root, backup,
                             force_copy=True)
-    assert [o.path.name for o in report.moved] == ["a.jpg", "c.jpg"]
+    assert [o.path.name for o in report.moved] == ["a.jpg"]
     assert [(o.path.name, o.reason) for o in report.failed] == [("b.jpg", "disk full")]
+    # once the disk is full the rest is not tried (issue 13, item 11)
+    assert [(o.path.name, o.reason) for o in report.skipped] == [
+        ("c.jpg", "not tried: the backup disk is full")]
+    assert len(calls) == 2
     assert sha(root / "b.jpg") == shas["b.jpg"]
     assert {**file_shas(root), **file_shas(backup)} == shas
     assert not [n for n in os.listdir(backup) if n.startswith(mf.PART_PREFIX)]
     assert [e.state for e in mf.list_backups(backup)[0].entries] == [
-        mf.BACKED_UP, mf.NOT_MOVED, mf.BACKED_UP]
+        mf.BACKED_UP, mf.NOT_MOVED]
 
 
 def test_disk_full_for_the_journal_mocked(tmp_path, monkeypatch):
@@ -221,14 +226,35 @@ def test_read_only_backup_real_mount(tmp_path):
     assert file_shas(root) == shas
 
 
-def test_restore_from_read_only_backup_refuses_cleanly(tmp_path, monkeypatch):
+def test_restore_from_read_only_backup_copies_back_as_the_dry_run_says(tmp_path, monkeypatch):
+    """Issue 13, item 11: a write-protected backup disk is restored from (by copying;
+    it keeps its copies), and --dry-run says exactly that."""
+    root = tmp_path / "photos"
+    shas = make_files(root, ["a.jpg", "sub/b.jpg"])
+    backup = tmp_path / "backup"
+    assert move_to_backup(cands(root, ["a.jpg", "sub/b.jpg"]), root, backup).ok
+    journal = (backup / mf.JOURNAL_NAME).read_bytes()
+    make_read_only(monkeypatch, backup)
+    dry = restore(backup, dry_run=True)
+    report = restore(backup)
+    monkeypatch.undo()
+    assert len(dry.restored) == len(report.restored) == 2 and report.ok and report.read_only
+    assert file_shas(root) == shas and file_shas(backup) == shas
+    assert (backup / mf.JOURNAL_NAME).read_bytes() == journal
+    again = restore(backup)  # writable again: both are back, nothing overwritten
+    assert not again.restored and len(again.skipped) == 2 and file_shas(root) == shas
+
+
+def test_restore_from_a_real_read_only_mount(tmp_path):
     root = tmp_path / "photos"
     shas = make_files(root, ["a.jpg"])
-    backup = tmp_path / "backup"
-    assert move_to_backup(cands(root, ["a.jpg"]), root, backup).ok
-    make_read_only(monkeypatch, backup)
-    with pytest.raises(mf.JournalError, match="read-only file system"):
-        restore(backup)
-    monkeypatch.undo()
-    assert file_shas(backup) == {"a.jpg": shas["a.jpg"]} and not file_shas(root)
-    assert restore(backup).ok and file_shas(root) == shas
+    mnt = tmp_path / "ro"
+    with tmpfs(mnt, size="1m") as mounted:
+        if not mounted:
+            pytest.skip("cannot mount a tmpfs here (not root)")
+        assert move_to_backup(cands(root, ["a.jpg"]), root, mnt).ok
+        if subprocess.run(["mount", "-o", "remount,ro", str(mnt)]).returncode != 0:
+            pytest.skip("cannot remount read-only")
+        report = restore(mnt)
+        assert report.ok and report.read_only and file_shas(root) == shas
+        assert file_shas(mnt) == shas
