@@ -32,7 +32,7 @@ class Truth:
         out: dict[str, list[frozenset[str]]] = {f: [] for f in FAMILIES}
         for name, (orig, fam) in self.files.items():
             if fam is not None:
-                out[fam].append(frozenset((originals[orig], name)))
+                out.setdefault(fam, []).append(frozenset((originals[orig], name)))
         return out
 
 

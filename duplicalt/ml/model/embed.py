@@ -8,17 +8,34 @@ from __future__ import annotations
 import os
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Iterator, Sequence
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from duplicalt.photos.decode import DECODE_VERSION, UnreadableImage, load_photo
 from duplicalt.scan.types import EmbedOutcome, KeepDecoded
 from duplicalt.photos.types import PhotoInfo
 from duplicalt.ml.model.loading import LoadedModel, load_model
 from duplicalt.ml.model.preprocess import Preprocess
+
+
+VIEWS = {"none": 1, "flip": 2, "d8": 8}  # test-time views per photo
+
+
+def dihedral_views(x: torch.Tensor, mode: str) -> list[torch.Tensor]:
+    """The batch under the identity (``none``), and its mirror (``flip``), or all
+    8 rotations/mirrors (``d8``): pooling over the whole group makes the vector
+    invariant to it by construction (the squeeze to a square commutes with them)."""
+    if mode == "none":
+        return [x]
+    views = [x, x.flip(3)]
+    if mode == "d8":
+        views += [torch.rot90(v, k, (2, 3)) for k in (1, 2, 3) for v in (x, x.flip(3))]
+    return [v.contiguous(memory_format=torch.channels_last) for v in views]
 
 
 def choose_device(requested: str | None = "auto") -> torch.device:
@@ -83,10 +100,15 @@ class TorchEmbedder:
         if self.device.type != "mps":
             self.model = self.model.to(memory_format=torch.channels_last)
         self.preprocess = loaded.preprocess
-        # the cache key covers everything that changes a vector: weights and preprocessing
-        pre = self.preprocess
-        self.model_id = f"{loaded.sha256}:{pre.size}:{pre.mean}:{pre.std}" + \
-            (":gray" if pre.grayscale else "") + f":dec{DECODE_VERSION}"
+        self.tta = str(loaded.meta.get("tta", "none"))
+        if self.tta not in VIEWS:
+            raise ValueError(f"unknown tta {self.tta!r} in the sidecar: use {', '.join(VIEWS)}")
+        # the cache key covers everything that changes a vector: weights, pooling,
+        # preprocessing and test-time views
+        gem = self.model.pool.p
+        self.model_id = f"{loaded.sha256}:{self.preprocess.key}" + \
+            (f":gem{gem:g}" if gem != 1.0 else "") + \
+            (f":tta-{self.tta}" if self.tta != "none" else "") + f":dec{DECODE_VERSION}"
         self.dim = self.model.embedding_dim
         self.meta = loaded.meta
         self.sidecar = loaded.path
@@ -106,18 +128,25 @@ class TorchEmbedder:
         x = self.preprocess.batch(arrays).to(self.device, non_blocking=True)
         if self.device.type == "cuda":
             with torch.autocast("cuda", dtype=torch.float16):
-                return self.model(x).float().cpu().numpy()
+                return self._pooled(x).cpu().numpy()
         before = torch.get_num_threads()
         if self.device.type == "cpu" and before != self.threads:
             torch.set_num_threads(self.threads)  # per call: set in the thread that infers
         try:
             if self.precision == "bf16":
                 with torch.autocast(self.device.type, dtype=torch.bfloat16):
-                    return self.model(x).float().cpu().numpy()
-            return self.model(x).float().cpu().numpy()
+                    return self._pooled(x).cpu().numpy()
+            return self._pooled(x).cpu().numpy()
         finally:
             if torch.get_num_threads() != before:
                 torch.set_num_threads(before)
+
+    def _pooled(self, x: torch.Tensor) -> torch.Tensor:
+        """One L2-normalised vector per photo: the mean of the embeddings of its
+        test-time views (the identity alone, or the dihedral orbit), normalised."""
+        views = dihedral_views(x, self.tta)
+        out = self.model(torch.cat(views)).float()
+        return F.normalize(out.view(len(views), x.shape[0], -1).mean(0), dim=1)
 
     def embed(self, paths: Sequence[Path], keep: KeepDecoded | None = None
               ) -> Iterator[list[EmbedOutcome]]:
@@ -148,8 +177,27 @@ class TorchEmbedder:
         return sorted(outs, key=lambda o: o.index)
 
 
+OPTIONS = {"tta": str, "trim_borders": lambda v: str(v).lower() in ("1", "true", "yes"),
+           "gem_p": float, "grayscale": lambda v: str(v).lower() in ("1", "true", "yes"),
+           "input_size": int}
+
+
+def with_options(loaded: LoadedModel, options: dict | None) -> LoadedModel:
+    """The model with sidecar settings overridden (``duplicalt evaluate --set``):
+    test-time views, border trimming, GeM exponent, grayscale, input size. The
+    preprocessing is always rebuilt from the sidecar (it names ``trim_borders``)."""
+    options = options or {}
+    unknown = set(options) - set(OPTIONS)
+    if unknown:
+        raise ValueError(f"unknown model option(s) {sorted(unknown)}: use {', '.join(OPTIONS)}")
+    meta = {**loaded.meta, **{k: OPTIONS[k](v) for k, v in options.items()}}
+    loaded.model.pool.p = float(meta.get("gem_p", 1.0))
+    return replace(loaded, preprocess=Preprocess.from_meta(meta), meta=meta)
+
+
 def load(model: str | Path | None = None, device: str | None = "auto",
          batch_size: int = 32, workers: int | None = None, threads: int | None = None,
-         precision: str = "fp32") -> TorchEmbedder:
+         precision: str = "fp32", options: dict | None = None) -> TorchEmbedder:
     """Load the installed (or given) model, ready to embed photos."""
-    return TorchEmbedder(load_model(model), device, batch_size, workers, threads, precision)
+    return TorchEmbedder(with_options(load_model(model), options), device, batch_size, workers,
+                         threads, precision)

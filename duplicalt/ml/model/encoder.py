@@ -85,11 +85,14 @@ class ResNet18Encoder(nn.Module):
             if isinstance(m, BasicBlock):
                 nn.init.zeros_(m.bn2.weight)
 
+    def trunk(self, x: torch.Tensor) -> torch.Tensor:
+        """The last stage's feature map, before pooling."""
+        x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
+        return self.layer4(self.layer3(self.layer2(self.layer1(x))))
+
     def features(self, x: torch.Tensor) -> torch.Tensor:
         """Pooled, un-normalised trunk features (what the projection head sees)."""
-        x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
-        x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
-        return self.pool(x)
+        return self.pool(self.trunk(x))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return F.normalize(self.features(x).float(), dim=1)

@@ -20,6 +20,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from duplicalt.ml.training.holdout import exclusion_digest, excluded_keys
 from duplicalt.ml.training.shared_data import data_root
 from duplicalt.photos.decode import exif_orientation, upright
 
@@ -45,8 +46,12 @@ def expand_sources(specs: list[str]) -> list[Path]:
     return unique
 
 
-def iter_blobs(sources: list[Path]) -> Iterator[tuple[str, bytes]]:
-    """(name, encoded bytes) for every regular member/file, in a stable order."""
+def iter_blobs(sources: list[Path], exclude: frozenset[str] | None = None
+               ) -> Iterator[tuple[str, bytes]]:
+    """(name, encoded bytes) for every regular member/file, in a stable order.
+    Tar members named in ``exclude`` (default: holdout.excluded_keys(), the
+    evaluation's distractors and the copies of benchmark photos) are skipped."""
+    exclude = excluded_keys() if exclude is None else exclude
     for src in sources:
         if src.is_dir():
             for f in sorted(src.rglob("*")):
@@ -55,7 +60,7 @@ def iter_blobs(sources: list[Path]) -> Iterator[tuple[str, bytes]]:
         elif src.is_file() and tarfile.is_tarfile(src):
             with tarfile.open(src, "r:") as tar:
                 for member in tar:
-                    if member.isfile():
+                    if member.isfile() and f"{src.name}:{member.name}" not in exclude:
                         fh = tar.extractfile(member)
                         if fh is not None:
                             yield f"{src.name}:{member.name}", fh.read()
@@ -100,7 +105,7 @@ def build_array(sources: list[Path], size: int, max_images: int | None = None,
 
 def cache_key(sources: list[Path], size: int, max_images: int | None) -> str:
     parts = [f"{p.resolve()}|{p.stat().st_size}|{p.stat().st_mtime_ns}" for p in sources]
-    text = json.dumps([parts, size, max_images])
+    text = json.dumps([parts, size, max_images, exclusion_digest(excluded_keys())])
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 

@@ -54,3 +54,64 @@ def test_embed_shows_each_decoded_photo_to_keep(tiny_embedder, tmp_path):
     outs = [o for batch in tiny_embedder.embed(paths, keep=keep) for o in batch]
     assert all(o.vector is not None for o in outs) and len(outs) == 3
     assert sorted(seen) == [(p, (120, 90), 120, tiny_embedder.preprocess.size) for p in paths]
+
+
+def _options_embedder(tiny_model, **options):
+    return load(tiny_model, device="cpu", batch_size=8, workers=1, options=options)
+
+
+def test_dihedral_pooling_is_invariant_to_rotations_and_mirrors(tiny_model):
+    """tta=d8 pools the 8 rotations/mirrors: each of them gives the same vector."""
+    from PIL import Image
+
+    emb = _options_embedder(tiny_model, tta="d8")
+    plain = _options_embedder(tiny_model)
+    img = make_photo(7, (120, 90))
+    moves = [Image.Transpose.FLIP_LEFT_RIGHT, Image.Transpose.ROTATE_90,
+             Image.Transpose.ROTATE_180, Image.Transpose.ROTATE_270, Image.Transpose.TRANSPOSE]
+    variants = [img] + [img.transpose(m) for m in moves]
+    vecs = emb.embed_arrays([emb.preprocess.to_array(v) for v in variants])
+    assert np.abs(vecs - vecs[0]).max() < 1e-4
+    raw = plain.embed_arrays([plain.preprocess.to_array(v) for v in variants])
+    assert np.abs(raw - raw[0]).max() > 1e-3  # without pooling the random net is not invariant
+
+
+def test_border_trimming_embeds_a_framed_copy_like_the_original(tiny_model):
+    from PIL import ImageOps
+
+    emb = _options_embedder(tiny_model, trim_borders="true")
+    img = make_photo(9, (120, 90))
+    framed = [ImageOps.expand(img, border=12, fill=(255, 255, 255)),
+              ImageOps.expand(img, border=(0, 20, 0, 20), fill=(0, 0, 0)),  # letterbox bars
+              ImageOps.expand(img, border=(30, 4, 2, 9), fill=(40, 40, 40))]
+    arrays = [emb.preprocess.to_array(x) for x in [img] + framed]
+    assert all((a == arrays[0]).all() for a in arrays[1:])
+    vecs = emb.embed_arrays(arrays)
+    assert np.abs(vecs - vecs[0]).max() < 1e-5
+
+
+def test_border_trimming_leaves_photos_without_a_frame_alone():
+    from PIL import Image
+
+    from duplicalt.ml.model.preprocess import border_box, trim_borders
+    img = make_photo(2, (120, 90))
+    assert border_box(img) == (0, 0, 120, 90)
+    flat = Image.new("RGB", (100, 80), (200, 200, 200))  # all "border": never cut below 30 %
+    left, top, right, bottom = border_box(flat)
+    assert right - left >= 30 and bottom - top >= 24
+    assert trim_borders(img) is img
+
+
+def test_descriptor_options_are_part_of_the_cache_key(tiny_model):
+    ids = {_options_embedder(tiny_model, **o).model_id for o in
+           ({}, {"tta": "d8"}, {"tta": "flip"}, {"trim_borders": "true"}, {"gem_p": "3"})}
+    assert len(ids) == 5
+
+
+def test_an_unknown_option_is_a_clear_error(tiny_model):
+    import pytest
+
+    with pytest.raises(ValueError, match="unknown"):
+        _options_embedder(tiny_model, tta="d16")
+    with pytest.raises(ValueError, match="unknown model option"):
+        _options_embedder(tiny_model, colour_jitter="1")
