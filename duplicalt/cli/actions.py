@@ -145,6 +145,17 @@ def _print_restore(report: RestoreReport) -> None:
     _listed(report.restored, "<-", report.dry_run)
     _problems("would skip" if report.dry_run else "skipped", report.skipped)
     _problems("failed", report.failed)
+    if report.read_only:
+        print("The backup folder is read-only: the photos were copied back and the backup "
+              "keeps its copies (nothing could be recorded in it).")
+    _trash_hint(report)
+
+
+def _trash_hint(report: RestoreReport) -> None:
+    if report.trashed and not report.restored:
+        print(f"Note: {report.trashed} photo(s) of this backup were sent to the system trash, "
+              "not into the backup folder: restore them from the trash (your file manager's "
+              "Trash / Recycle Bin).")
 
 
 def run_restore(args: argparse.Namespace) -> int:
@@ -163,6 +174,7 @@ def run_restore(args: argparse.Namespace) -> int:
         return PARTIAL
     if (args.only or args.batch) and not (report.restored or report.skipped or report.failed):
         _err("duplicalt restore: nothing in the backup matches --only/--batch")
+        _trash_hint(report)
         return BAD_INPUT
     _print_restore(report)
     return OK if report.ok else PARTIAL

@@ -38,6 +38,8 @@ def under_root(root: Path, path: Path, memo: dict | None = None) -> Path:
     the ancestor of ``path`` that is the scanned folder is found by its real
     path. Below it nothing is resolved: links there are refused later.
     """
+    if "\x00" in os.fspath(path):
+        raise Refused("its path holds a NUL character")
     path = Path(os.path.abspath(path))
     memo = {} if memo is None else memo
     for base in path.parents:

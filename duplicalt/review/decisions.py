@@ -7,9 +7,16 @@ nothing is decided and planning refuses. With some marks and no rule,
 unmarked files are kept. A group is never emptied: if every file of it would
 be removed, none is; and at apply time a group's removals are skipped unless
 one of its kept files is still in place.
+
+The file is not trusted to say what the scan listed (issue 13): paths are
+normalised (``sub/../a.jpg`` is ``a.jpg``), and at apply time a removal must
+still be what a scan lists: a photo by its content, with the size and
+modification time the scan recorded, not the same file (a hardlink) as a kept
+one, and in a group of identical files still byte-identical to a kept file.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from dataclasses import dataclass, replace
@@ -18,7 +25,9 @@ from typing import Any
 
 from duplicalt.fileactions.move import (Cancel, Candidate, MoveReport, Outcome, Progress,
                                         move_to_backup)
-from duplicalt.fileactions.safeio import is_file, show
+from duplicalt.fileactions.safeio import O_NOFOLLOW, is_file, lstat_or_none, show
+from duplicalt.pairing.types import IDENTICAL
+from duplicalt.photos.decode import sniff
 from duplicalt.review.keeper import suggest_keeper
 
 RULES = ("keep-suggested",)
@@ -58,6 +67,7 @@ class PlannedGroup:
     id: int
     keep: tuple[Path, ...]
     remove: tuple[Candidate, ...]
+    tier: str = ""
 
 
 @dataclass(frozen=True)
@@ -79,12 +89,24 @@ def _int_or_none(value: Any, what: str) -> int | None:
     return value
 
 
+def _path(value: Any, where: str, what: str = "\"path\"") -> str:
+    if not isinstance(value, str):
+        raise DecisionsError(f"{where}: {what} must be a string, not {type(value).__name__}")
+    if "\x00" in value:
+        raise DecisionsError(f"{where}: {what} holds a NUL character")
+    return value
+
+
 def _file(obj: Any, root: Path, where: str) -> DecisionFile:
     if not isinstance(obj, dict) or not (obj.get("path") or obj.get("rel")):
         raise DecisionsError(f"{where}: each file needs a \"path\"")
-    path = Path(obj["path"]) if obj.get("path") else root / obj["rel"]
+    if obj.get("path"):
+        path = Path(_path(obj["path"], where))
+    else:
+        path = root / _path(obj["rel"], where, "\"rel\"")
     if not path.is_absolute():
         path = root / path
+    path = Path(os.path.normpath(path))  # one spelling: sub/../a.jpg is a.jpg
     action = obj.get("action")
     if action not in (None, *ACTIONS):
         raise DecisionsError(f"{where}: \"action\" must be \"keep\" or \"remove\", not {action!r}")
@@ -100,7 +122,7 @@ def parse_decisions(data: Any) -> Decisions:
     if data.get("version") != 1:
         raise DecisionsError(f"unsupported decisions version {data.get('version')!r} (expected 1)")
     root = data.get("root")
-    if not isinstance(root, str) or not os.path.isabs(root):
+    if not isinstance(root, str) or not os.path.isabs(root) or "\x00" in root:
         raise DecisionsError("\"root\" must be the absolute path of the scanned folder")
     groups = data.get("groups")
     if not isinstance(groups, list):
@@ -117,14 +139,21 @@ def parse_decisions(data: Any) -> Decisions:
 
 def load_decisions(path: Path) -> Decisions:
     """Read DECISIONS.json; raises DecisionsError with a clear message."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise DecisionsError(f"the decisions file must be a path, not {type(path).__name__}")
     try:
         raw = Path(path).read_bytes()
-    except OSError as exc:
-        raise DecisionsError(f"cannot read {show(path)}: {exc.strerror or exc}") from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise DecisionsError(f"cannot read {show(str(path).replace(chr(0), '?'))}: {why}") \
+            from None
     try:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise DecisionsError(f"{show(path)} is not valid JSON ({exc})") from None
+    except RecursionError:
+        raise DecisionsError(f"{show(path)} is nested too deeply to be a decisions file") \
+            from None
     return parse_decisions(data)
 
 
@@ -162,8 +191,67 @@ def make_plan(decisions: Decisions, rule: str | None = None) -> Plan:
             else:
                 seen.add(f.path)
                 remove.append(Candidate(f.path, f.size, f.mtime_ns))
-        groups.append(PlannedGroup(g.id, keep, tuple(remove)))
+        groups.append(PlannedGroup(g.id, keep, tuple(remove), g.tier))
     return Plan(decisions.root, tuple(groups), tuple(skipped))
+
+
+def _head_and_sha(path: Path, whole: bool = True) -> tuple[bytes, str] | None:
+    """The first bytes and (``whole``) the sha256 of a regular file, never read
+    through a link; None when it cannot be read."""
+    try:
+        fd = os.open(path, os.O_RDONLY | O_NOFOLLOW | getattr(os, "O_BINARY", 0))
+    except (OSError, ValueError):
+        return None
+    h, head = hashlib.sha256(), b""
+    with os.fdopen(fd, "rb") as f:
+        while chunk := f.read(1 << 20 if whole else 32):
+            head = head or chunk[:32]
+            h.update(chunk)
+            if not whole:
+                break
+    return head, h.hexdigest()
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):
+        return False
+
+
+def _refusal(g: PlannedGroup, c: Candidate, kept: list[Path], kept_shas: set[str]) -> str:
+    """Why a planned removal is not what the scan listed ("" when it may go)."""
+    if c.size is None or c.mtime_ns is None:
+        return "not as a scan lists it (no size and modification time recorded)"
+    if any(_same_file(c.path, k) for k in kept):
+        return f"the same file as a kept photo of group {g.id} (a hardlink or alias)"
+    st = lstat_or_none(c.path) if "\x00" not in str(c.path) else None
+    if st is None or (st.st_size, st.st_mtime_ns) != (c.size, c.mtime_ns):
+        return ""  # missing or changed since the scan: move_to_backup says so
+    seen = _head_and_sha(c.path, whole=g.tier == IDENTICAL)
+    if seen is None:
+        return ""  # a link or unreadable: move_to_backup says why
+    if sniff(seen[0]) is None:
+        return "not a photo by its content (a scan lists only photos)"
+    if g.tier == IDENTICAL and seen[1] not in kept_shas:
+        return f"no longer byte-identical to a kept photo of group {g.id}"
+    return ""
+
+
+def vet_group(g: PlannedGroup) -> tuple[list[Candidate], list[Outcome]]:
+    """The removals of one group that may go, and the refused ones with the reason."""
+    kept = [p for p in g.keep if is_file(p)]
+    if g.remove and not kept:
+        return [], [Outcome(c.path, f"no kept file of group {g.id} is still in place; "
+                                    "nothing removed from it") for c in g.remove]
+    kept_shas: set[str] = set()
+    if g.tier == IDENTICAL and g.remove:
+        kept_shas = {s[1] for s in map(_head_and_sha, kept) if s is not None}
+    ok, refused = [], []
+    for c in g.remove:
+        why = _refusal(g, c, kept, kept_shas)
+        (refused.append(Outcome(c.path, why)) if why else ok.append(c))
+    return ok, refused
 
 
 def apply_plan(plan: Plan, backup_root: Path, *, trash: bool = False, dry_run: bool = False,
@@ -172,11 +260,9 @@ def apply_plan(plan: Plan, backup_root: Path, *, trash: bool = False, dry_run: b
     """Carry out a plan with move_to_backup (or the trash), group safety first."""
     removals, skipped = [], list(plan.skipped)
     for g in plan.groups:
-        if g.remove and not any(is_file(p) for p in g.keep):
-            skipped += [Outcome(c.path, f"no kept file of group {g.id} is still in place; "
-                                        "nothing removed from it") for c in g.remove]
-        else:
-            removals += g.remove
+        ok, refused = vet_group(g)
+        removals += ok
+        skipped += refused
     report = move_to_backup(removals, plan.root, backup_root, dry_run=dry_run, trash=trash,
                             force_copy=force_copy, progress=progress, cancel=cancel)
     return replace(report, skipped=tuple(skipped) + report.skipped)

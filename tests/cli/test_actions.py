@@ -122,7 +122,7 @@ def test_interrupted_batch_is_recovered_and_reported(scanned, tmp_path, capsys):
         j.append({"t": "batch", "batch": "old", "time": "t", "root": str(root), "mode": "move"})
         st = (root / "a/keep.jpg").stat()
         j.append({"t": "move", "batch": "old", "seq": 0, "src": str(root / "a/keep.jpg"),
-                  "dst": str(backup / "a/keep.jpg"), "tmp": str(backup / ".duplicalt-part-x"),
+                  "dst": str(backup / "a/keep.jpg"), "tmp": str(backup / ".duplicalt-part-old-0"),
                   "rel": "a/keep.jpg", "size": st.st_size, "mtime_ns": st.st_mtime_ns,
                   "sha256": "0" * 64})
     assert run(["apply", dec, "--backup", backup, "--rule", "keep-suggested", "--dry-run"]) == 0
@@ -152,3 +152,45 @@ def test_wired_into_the_main_cli(scanned, tmp_path, capsys):
     assert main(["apply", str(dec), "--backup", str(tmp_path / "bk"), "--rule",
                  "keep-suggested", "--dry-run"]) == 0
     assert "would move 2" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("path, message", [
+    (5, "must be a string, not int"),
+    ("/r/a\x00.jpg", "NUL character"),
+    (["a.jpg"], "must be a string, not list"),
+])
+def test_hostile_decision_paths_are_messages_not_tracebacks(tmp_path, capsys, path, message):
+    """Issue 13, item 10."""
+    doc = {"version": 1, "root": os.fsdecode(tmp_path), "groups": [
+        {"id": 1, "files": [{"path": path, "size": 1, "mtime_ns": 1, "action": "remove"}]}]}
+    dec = write_json(tmp_path / "d.json", doc)
+    assert run(["apply", dec, "--backup", tmp_path / "bk"]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_deeply_nested_json_is_a_message(tmp_path, capsys):
+    dec = tmp_path / "deep.json"
+    dec.write_text("[" * 200_000 + "]" * 200_000)
+    assert run(["apply", dec, "--backup", tmp_path / "bk", "--rule", "keep-suggested"]) == 2
+    assert "nested too deeply" in capsys.readouterr().err
+
+
+def test_a_decisions_path_with_a_nul_byte_is_a_message(tmp_path, capsys):
+    assert run(["apply", "d\x00.json", "--backup", tmp_path / "bk", "--rule",
+                "keep-suggested"]) == 2
+    assert "cannot read" in capsys.readouterr().err
+
+
+def test_restore_after_trash_says_where_the_photos_are(scanned, tmp_path, capsys, monkeypatch):
+    """Issue 13, item 11: `apply --trash` then `restore` explains "restored 0"."""
+    _, dec, _ = scanned
+    monkeypatch.setattr("duplicalt.fileactions.move._send_to_trash", lambda p: os.unlink(p))
+    assert run(["apply", dec, "--backup", tmp_path / "bk", "--rule", "keep-suggested",
+                "--trash"]) == 0
+    capsys.readouterr()
+    assert run(["restore", tmp_path / "bk"]) == 0
+    out = capsys.readouterr().out
+    assert "Restored 0 photo(s)" in out and "2 photo(s) of this backup were sent to the " \
+        "system trash" in out
+    assert run(["restore", tmp_path / "bk", "--only", "a/copy.jpg"]) == 2
+    assert "1 photo(s) of this backup were sent to the system trash" in capsys.readouterr().out

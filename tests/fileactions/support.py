@@ -11,6 +11,7 @@ from pathlib import Path
 from duplicalt.fileactions.journal import BACKUP_MARKER, JOURNAL_NAME, LOCK_NAME
 
 JOURNAL_FILES = {BACKUP_MARKER, JOURNAL_NAME, LOCK_NAME}
+JPEG_HEAD = b"\xff\xd8\xff\xe0"
 
 
 def sha(path: Path) -> str:
@@ -18,12 +19,13 @@ def sha(path: Path) -> str:
 
 
 def make_files(root: Path, rels: list[str], size: int = 3000, seed: int = 0) -> dict[str, str]:
-    """Files with distinct random content; {rel: sha256}."""
+    """Files with distinct random content after a JPEG signature; {rel: sha256}."""
     out = {}
     for i, rel in enumerate(rels):
         p = root / rel
         p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_bytes(hashlib.sha256(f"{seed}-{i}".encode()).digest() * (size // 32 + 1))
+        body = hashlib.sha256(f"{seed}-{i}".encode()).digest() * (size // 32 + 1)
+        p.write_bytes(JPEG_HEAD + body)  # a photo by its first bytes, as a scan lists
         out[rel] = sha(p)
     return out
 
@@ -53,7 +55,7 @@ def file_dict(root: Path, rel: str, suggested: bool = False, action: str | None 
     return d
 
 
-def decisions(root: Path, groups: list[list[dict]], tier: str = "identical") -> dict:
+def decisions(root: Path, groups: list[list[dict]], tier: str = "similar") -> dict:
     """A decisions document shaped like `duplicalt scan --json` output."""
     return {"version": 1, "root": os.fsdecode(root), "threshold": 0.9, "model": "sha256-test",
             "groups": [{"id": i + 1, "tier": tier, "files": files, "pairs": []}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -119,3 +120,83 @@ def test_apply_skips_a_group_whose_keeper_is_gone(tmp_path):
     assert [o.path.name for o in report.moved] == ["r1.jpg"]
     assert "no kept file of group 2" in report.skipped[0].reason
     assert file_shas(root) == {"k1.jpg": shas["k1.jpg"], "r2.jpg": shas["r2.jpg"]}
+
+
+def test_a_root_edited_to_a_parent_moves_no_non_photo(tmp_path):
+    """Issue 13, item 3: only what a scan lists (photos, by content) is applied."""
+    parent = tmp_path / "home"
+    root = parent / "pics"
+    shas = make_files(root, ["a.jpg", "b.jpg"])
+    notes = parent / "notes.txt"
+    notes.write_text("my notes, not a photo\n")
+    doc = decisions(root, [[file_dict(root, "a.jpg", True), file_dict(root, "b.jpg")]])
+    doc["root"] = os.fsdecode(parent)
+    doc["groups"][0]["files"].append(file_dict(parent, "notes.txt", action="remove"))
+    plan = make_plan(load_decisions(write_json(tmp_path / "d.json", doc)), "keep-suggested")
+    report = apply_plan(plan, tmp_path / "backup")
+    assert notes.read_text() == "my notes, not a photo\n"
+    assert [o.path.name for o in report.moved] == ["b.jpg"]
+    assert any("not a photo" in o.reason for o in report.skipped if o.path == notes)
+    assert file_shas(tmp_path / "backup") == {"pics/b.jpg": shas["b.jpg"]}
+
+
+def test_a_removal_without_the_scans_size_and_time_is_refused(tmp_path):
+    root = tmp_path / "p"
+    shas = make_files(root, ["1.jpg", "2.jpg"])
+    loose = {"path": os.fsdecode(root / "2.jpg"), "action": "remove"}
+    doc = decisions(root, [[file_dict(root, "1.jpg", action="keep"), loose]])
+    report = apply_plan(make_plan(load_decisions(write_json(tmp_path / "d.json", doc))),
+                        tmp_path / "backup")
+    assert not report.moved and "no size and modification time" in report.skipped[0].reason
+    assert file_shas(root) == shas
+
+
+def test_an_identical_group_whose_bytes_now_differ_moves_nothing(tmp_path):
+    """Issue 13, item 7: byte-identical groups are re-checked before moving."""
+    root = tmp_path / "p"
+    (root).mkdir()
+    (root / "a.jpg").write_bytes(b"\xff\xd8\xff" + b"same" * 1000)
+    (root / "b.jpg").write_bytes(b"\xff\xd8\xff" + b"same" * 1000)
+    doc = decisions(root, [[file_dict(root, "a.jpg", True), file_dict(root, "b.jpg")]],
+                    tier="identical")
+    st = (root / "b.jpg").stat()  # rewritten in place: same size, mtime put back
+    (root / "b.jpg").write_bytes(b"\xff\xd8\xff" + b"diff" * 1000)
+    os.utime(root / "b.jpg", ns=(st.st_atime_ns, st.st_mtime_ns))
+    report = apply_plan(make_plan(parse_decisions(doc), "keep-suggested"), tmp_path / "backup")
+    assert not report.moved and "no longer byte-identical" in report.skipped[0].reason
+    assert (root / "b.jpg").read_bytes().endswith(b"diff")
+    (root / "b.jpg").write_bytes(b"\xff\xd8\xff" + b"same" * 1000)  # identical again
+    doc = decisions(root, [[file_dict(root, "a.jpg", True), file_dict(root, "b.jpg")]],
+                    tier="identical")
+    report = apply_plan(make_plan(parse_decisions(doc), "keep-suggested"), tmp_path / "backup")
+    assert [o.path.name for o in report.moved] == ["b.jpg"]
+
+
+def test_an_alias_path_cannot_empty_a_group(tmp_path):
+    """Issue 13, item 11: sub/../a.jpg is a.jpg."""
+    root = tmp_path / "p"
+    shas = make_files(root, ["a.jpg", "sub/x.jpg"])
+    alias = file_dict(root, "a.jpg", action="remove")
+    alias["path"] = os.fsdecode(root / "sub" / ".." / "a.jpg")
+    doc = decisions(root, [[file_dict(root, "a.jpg", action="keep"), alias]])
+    report = apply_plan(make_plan(parse_decisions(doc)), tmp_path / "backup")
+    assert not report.moved and file_shas(root) == shas
+
+
+def test_a_hand_marked_hardlink_of_the_kept_photo_is_not_moved(tmp_path):
+    """Issue 13, item 11: a removal that is the kept file itself (another name) stays."""
+    root = tmp_path / "p"
+    shas = make_files(root, ["a.jpg"])
+    os.link(root / "a.jpg", root / "a-link.jpg")
+    doc = decisions(root, [[file_dict(root, "a.jpg", action="keep"),
+                            file_dict(root, "a-link.jpg", action="remove")]])
+    report = apply_plan(make_plan(parse_decisions(doc)), tmp_path / "backup")
+    assert not report.moved and "same file as a kept photo" in report.skipped[0].reason
+    assert (root / "a-link.jpg").is_file() and file_shas(tmp_path / "backup") == {}
+    assert file_shas(root) == {**shas, "a-link.jpg": shas["a.jpg"]}
+
+
+@pytest.mark.parametrize("value, message", [(5, "must be a string"), ("/r/\x00", "NUL")])
+def test_bad_paths_in_a_decisions_file_are_refused_clearly(value, message):
+    with pytest.raises(DecisionsError, match=message):
+        parse_decisions({"version": 1, "root": "/r", "groups": [{"files": [{"path": value}]}]})
