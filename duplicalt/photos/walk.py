@@ -98,10 +98,11 @@ def walk(root: Path, exclude: Iterable[Path] = (),
     ``known``: recorded kinds of unchanged files (not re-read); the files read
     this time are returned in ``sniffed`` for the caller to record."""
     root = Path(os.path.abspath(root))
-    excludes = {Path(os.path.abspath(p)) for p in exclude}
+    excludes = {Path(os.path.abspath(root / p)) for p in exclude}  # relative: to the root
     files: list[FileEntry] = []
     links: list[LinkEntry] = []
-    bad: list[Unreadable] = []
+    bad: list[Unreadable] = [Unreadable(p, "--exclude: no such folder (nothing was excluded)")
+                             for p in sorted(excludes) if not p.is_dir()]
     sniffed: list[tuple[Path, int, int, str]] = []
 
     def onerror(exc: OSError) -> None:
@@ -148,6 +149,8 @@ def _visit(path: Path, rel: str, out: tuple[list, list, list, list], known: Know
             links.append(LinkEntry(path, target, "symlink"))
         return
     if not stat.S_ISREG(st.st_mode):
+        if path.suffix.lower() in PHOTO_EXTENSIONS:
+            bad.append(Unreadable(path, "not a regular file (a FIFO, socket or device)"))
         return
     kind, problem = _classify(path, st, known, sniffed)
     if problem:

@@ -77,3 +77,28 @@ def test_non_utf8_and_long_names(tmp_path):
     save(make_photo(2), tmp_path / ("l" * 240 + ".jpg"))
     r = walk(tmp_path)
     assert len(r.files) == 2
+
+
+def test_a_fifo_named_like_a_photo_is_listed_not_skipped(tmp_path):
+    """Issue 13, item 11: a FIFO called x.jpg is reported (and never opened: no hang)."""
+    os.mkfifo(tmp_path / "x.jpg")
+    save(make_photo(1), tmp_path / "a.jpg")
+    r = walk(tmp_path)
+    assert names(r) == ["a.jpg"]
+    assert [(u.path.name, u.reason) for u in r.unreadable] == [
+        ("x.jpg", "not a regular file (a FIFO, socket or device)")]
+
+
+def test_exclude_is_relative_to_the_scanned_folder_and_a_missing_one_is_reported(
+        tmp_path, monkeypatch):
+    """Issue 13, item 11: --exclude resolved against the scanned folder, not the cwd."""
+    root = tmp_path / "photos"
+    save(make_photo(1), root / "skip" / "s.jpg")
+    save(make_photo(2), root / "kept.jpg")
+    elsewhere = tmp_path / "cwd"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    r = walk(root, exclude=[type(root)("skip"), type(root)("no-such-folder")])
+    assert names(r) == ["kept.jpg"]
+    assert [(u.path, u.reason.split(":")[0]) for u in r.unreadable] == [
+        (root / "no-such-folder", "--exclude")]
