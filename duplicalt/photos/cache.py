@@ -1,13 +1,20 @@
 """SQLite cache of embeddings and content hashes.
 
-Keyed on (path, size, mtime_ns) plus the model's sha256 and a schema version,
-written batch by batch as a scan goes, so a cancelled or crashed scan keeps its
-work. A damaged cache file is moved aside and rebuilt, never fatal.
+Keyed on (path, size, mtime_ns, ctime_ns, inode) plus the model's sha256 and a
+schema version, written batch by batch as a scan goes, so a cancelled or crashed
+scan keeps its work. A photo rewritten in place with its size and mtime put back
+still has a new ctime (and often a new inode): it is read again. Only failures
+caused by the content are cached (not "permission denied", out of memory, I/O
+errors or a vanished file). A damaged DuplicAlt cache is moved aside and
+rebuilt, never fatal; anything else at the cache path (a folder, a photo,
+another program's database, a link) is left untouched and the scan keeps its
+cache in memory instead.
 """
 from __future__ import annotations
 
 import os
 import sqlite3
+import stat
 import time
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -16,20 +23,28 @@ import numpy as np
 
 from duplicalt.photos.types import FileEntry, PhotoInfo
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4  # 4: ctime_ns and inode in the keys
 _CHUNK = 500
+APP_ID = 0x44504C54  # PRAGMA application_id of a DuplicAlt cache ("DPLT")
+_SQLITE_HEAD = b"SQLite format 3\x00"
+_TABLES = ("embeddings", "hashes", "verified", "kinds")
+# Failures that say nothing about the content: never cached, tried again next scan.
+_TRANSIENT = ("permission denied", "vanished", "out of memory", "memoryerror", "[errno",
+              "cannot read", "input/output error")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS embeddings (
     path BLOB NOT NULL, model TEXT NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
     vector BLOB, width INTEGER, height INTEGER, format TEXT, taken TEXT, error TEXT,
+    ctime_ns INTEGER, ino INTEGER,
     PRIMARY KEY (path, model));
 CREATE TABLE IF NOT EXISTS verified (
     a BLOB NOT NULL, b BLOB NOT NULL, verifier TEXT NOT NULL, sig TEXT NOT NULL, score INTEGER,
     PRIMARY KEY (a, b, verifier));
 CREATE TABLE IF NOT EXISTS hashes (
-    path BLOB PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, digest TEXT NOT NULL);
+    path BLOB PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, digest TEXT NOT NULL,
+    ctime_ns INTEGER, ino INTEGER);
 CREATE TABLE IF NOT EXISTS kinds (
     path BLOB PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, kind TEXT NOT NULL);
 """
@@ -49,6 +64,53 @@ def _key(path: Path) -> bytes:
     return os.fsencode(path)
 
 
+def _stamp(path: Path) -> tuple[int | None, int | None]:
+    """(ctime_ns, inode) of a file now: what changes when it is rewritten in place
+    even with its size and mtime put back. (None, None) when it cannot be seen."""
+    try:
+        st = os.lstat(path)
+    except (OSError, ValueError):
+        return None, None
+    return st.st_ctime_ns, st.st_ino
+
+
+def content_failure(error: str | None) -> bool:
+    """True when a failure is caused by the file's content (worth caching)."""
+    text = (error or "").lower()
+    return not any(word in text for word in _TRANSIENT)
+
+
+def foreign(path: Path) -> str:
+    """Why ``path`` must not be opened as (or replaced by) a cache; "" when it may."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return ""
+    if stat.S_ISLNK(st.st_mode):
+        return f"{path} is a symlink"
+    if not stat.S_ISREG(st.st_mode):
+        return f"{path} is not a file"
+    if st.st_size:
+        with open(path, "rb") as f:
+            if f.read(16) != _SQLITE_HEAD:
+                return f"{path} is not a DuplicAlt cache (not an SQLite file)"
+    return ""
+
+
+def _app_id(path: Path) -> int:
+    """The application_id in an SQLite file's header (readable even when damaged)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(72)
+    except OSError:
+        return 0
+    return int.from_bytes(head[68:72], "big") if len(head) == 72 else 0
+
+
+class ForeignDatabase(Exception):
+    """An intact SQLite database that is not a DuplicAlt cache."""
+
+
 class Cache:
     """Open with ``Cache(path)``; ``Cache(None)`` is an in-memory cache."""
 
@@ -57,13 +119,26 @@ class Cache:
         self.rebuilt_reason: str | None = None
         self._db = self._open()
 
+    def _memory(self, why: str) -> sqlite3.Connection:
+        self.rebuilt_reason = (f"{why}: left untouched; this scan's cache is kept in memory "
+                               "only (choose another --cache file)")
+        return self._init(sqlite3.connect(":memory:", check_same_thread=False))
+
     def _open(self) -> sqlite3.Connection:
         if self.path is None:
             return self._init(sqlite3.connect(":memory:", check_same_thread=False))
+        why = foreign(self.path)
+        if why:
+            return self._memory(why)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             return self._init(sqlite3.connect(self.path, check_same_thread=False))
+        except ForeignDatabase:
+            return self._memory(f"{self.path} is another program's database")
         except sqlite3.DatabaseError as exc:
+            if _app_id(self.path) != APP_ID and self.path != default_cache_path():
+                return self._memory(f"{self.path} is a damaged database that is not "
+                                    "recognisably a DuplicAlt cache")
             self.rebuilt_reason = f"cache was damaged ({exc}); rebuilt"
             aside = self.path.with_name(f"{self.path.name}.damaged-{int(time.time())}")
             os.replace(self.path, aside)
@@ -72,14 +147,27 @@ class Cache:
             return self._init(sqlite3.connect(self.path, check_same_thread=False))
 
     @staticmethod
+    def _check_ours(db: sqlite3.Connection) -> None:
+        """Raise ForeignDatabase for an SQLite database with tables that is not ours."""
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if not tables or db.execute("PRAGMA application_id").fetchone()[0] == APP_ID:
+            return
+        if "meta" in tables and db.execute(
+                "SELECT 1 FROM meta WHERE key='schema'").fetchone() is not None:
+            return  # a cache written before application_id was set
+        db.close()
+        raise ForeignDatabase()
+
+    @staticmethod
     def _init(db: sqlite3.Connection) -> sqlite3.Connection:
+        Cache._check_ours(db)  # before anything is written to it
+        db.execute(f"PRAGMA application_id={APP_ID}")
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
         db.executescript(_SCHEMA)
         row = db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
         if row is None or int(row[0]) != SCHEMA_VERSION:
-            db.executescript("DELETE FROM embeddings; DELETE FROM hashes; DELETE FROM verified; "
-                             "DELETE FROM kinds;")
+            db.executescript("".join(f"DROP TABLE IF EXISTS {t};" for t in _TABLES) + _SCHEMA)
             db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
             db.commit()
         if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
@@ -100,12 +188,14 @@ class Cache:
         """Index in ``entries`` -> (vector, info, error) for every fresh cache hit
         (vectors as stored: float16, read-only)."""
         index = {_key(e.path): i for i, e in enumerate(entries)}
-        sql = ("SELECT path, size, mtime_ns, vector, width, height, format, taken, error "
-               "FROM embeddings WHERE model=? AND path IN ({marks})")
+        sql = ("SELECT path, size, mtime_ns, vector, width, height, format, taken, error, "
+               "ctime_ns, ino FROM embeddings WHERE model=? AND path IN ({marks})")
         hits = {}
-        for path, size, mtime, blob, w, h, fmt, taken, error in self._rows(sql, list(index), model):
+        for path, size, mtime, blob, w, h, fmt, taken, error, ctime, ino in self._rows(
+                sql, list(index), model):
             i = index[path]
-            if entries[i].size != size or entries[i].mtime_ns != mtime:
+            if (entries[i].size, entries[i].mtime_ns) != (size, mtime) \
+                    or _stamp(entries[i].path) != (ctime, ino):
                 continue
             vec = None if blob is None else np.frombuffer(blob, dtype=np.float16)
             info = None if w is None else PhotoInfo(w, h, fmt, taken)
@@ -117,26 +207,32 @@ class Cache:
                        model: str) -> None:
         data = []
         for entry, vec, info, error in rows:
+            if vec is None and not content_failure(error):
+                continue  # e.g. permission denied: tried again at the next scan
             blob = None if vec is None else np.asarray(vec, np.float16).tobytes()
             data.append((_key(entry.path), model, entry.size, entry.mtime_ns, blob,
                          info and info.width, info and info.height, info and info.format,
-                         info and info.taken, error))
-        self._db.executemany("INSERT OR REPLACE INTO embeddings VALUES (?,?,?,?,?,?,?,?,?,?)", data)
+                         info and info.taken, error, *_stamp(entry.path)))
+        self._db.executemany("INSERT OR REPLACE INTO embeddings VALUES "
+                             "(?,?,?,?,?,?,?,?,?,?,?,?)", data)
         self._db.commit()
 
     def get_hashes(self, entries: Sequence[FileEntry]) -> dict[int, str]:
         index = {_key(e.path): i for i, e in enumerate(entries)}
-        sql = "SELECT path, size, mtime_ns, digest FROM hashes WHERE path IN ({marks})"
+        sql = ("SELECT path, size, mtime_ns, digest, ctime_ns, ino FROM hashes "
+               "WHERE path IN ({marks})")
         hits = {}
-        for path, size, mtime, digest in self._rows(sql, list(index)):
+        for path, size, mtime, digest, ctime, ino in self._rows(sql, list(index)):
             i = index[path]
-            if entries[i].size == size and entries[i].mtime_ns == mtime:
+            if (entries[i].size, entries[i].mtime_ns) == (size, mtime) \
+                    and _stamp(entries[i].path) == (ctime, ino):
                 hits[i] = digest
         return hits
 
     def put_hashes(self, rows: Sequence[tuple[FileEntry, str]]) -> None:
-        self._db.executemany("INSERT OR REPLACE INTO hashes VALUES (?,?,?,?)",
-                             [(_key(e.path), e.size, e.mtime_ns, d) for e, d in rows])
+        self._db.executemany("INSERT OR REPLACE INTO hashes VALUES (?,?,?,?,?,?)",
+                             [(_key(e.path), e.size, e.mtime_ns, d, *_stamp(e.path))
+                              for e, d in rows])
         self._db.commit()
 
     def get_kinds(self, root: Path) -> dict[bytes, tuple[int, int, str]]:
@@ -157,7 +253,8 @@ class Cache:
 
     @staticmethod
     def _sig(a: FileEntry, b: FileEntry) -> str:
-        return f"{a.size}:{a.mtime_ns}:{b.size}:{b.mtime_ns}"
+        (ca, ia), (cb, ib) = _stamp(a.path), _stamp(b.path)
+        return f"{a.size}:{a.mtime_ns}:{ca}:{ia}:{b.size}:{b.mtime_ns}:{cb}:{ib}"
 
     def get_verified(self, pairs: Sequence[tuple[FileEntry, FileEntry]], verifier: str
                      ) -> dict[int, int]:
