@@ -57,6 +57,9 @@ def spread(points: np.ndarray, shape: tuple[int, int]) -> float:
     return float(max(extent[0] / shape[0], extent[1] / shape[1]))
 
 
+MIN_SIDE = 32  # narrower photos (a 1-px strip) have no ORB features to judge: inconclusive
+
+
 class OrbMatcher:
     """``verify(pairs)`` -> inlier count per pair, or None when either photo has
     too little texture to judge (a plain sky, a blank page)."""
@@ -148,9 +151,14 @@ class OrbMatcher:
                 return None, None
             self.decoded += 1
             gray = self.grey(img)
+        if min(gray.shape[:2]) < MIN_SIDE:  # ORB's pyramid cannot shrink a 1-px side
+            return None, None
         out = []
         for image in (gray, cv2.flip(gray, 1)):
-            kps, des = self._orb()[0].detectAndCompute(image, None)
+            try:
+                kps, des = self._orb()[0].detectAndCompute(image, None)
+            except cv2.error:  # no single photo may stop a scan: too odd to judge
+                return None, None
             out.append(Features(np.float32([k.pt for k in kps]).reshape(-1, 2), des,
                                 (image.shape[1], image.shape[0])))
         return out[0], out[1]

@@ -90,3 +90,23 @@ def test_a_photo_wanted_by_two_threads_is_decoded_once(tmp_path):
     m = OrbMatcher(workers=2)
     m.verify([(paths[0], paths[1]), (paths[0], paths[2])] * 4)
     assert m.decoded == 3
+
+
+def test_photos_with_a_one_pixel_side_are_inconclusive_not_a_crash(tmp_path):
+    """Issue 13, item 9: OpenCV's pyramid resize asserted on a 1-px side."""
+    import numpy as np
+    from PIL import Image
+
+    from duplicalt.photos.decode import load_photo
+    rng = np.random.default_rng(0)
+    paths = []
+    for w, h in [(1, 500), (500, 1), (1, 1), (3, 900)]:
+        img = Image.fromarray(rng.integers(0, 256, (h, w, 3), dtype=np.uint8))
+        paths.append(save(img, tmp_path / f"strip{w}x{h}.png"))
+    m = OrbMatcher()
+    assert m.verify([(p, p) for p in paths]) == [None] * len(paths)
+    m2 = OrbMatcher()  # the same photos handed over by the embedder's decode
+    for p in paths:
+        img, info = load_photo(p, target=m2.side)
+        m2.keep_decoded(p, img, info, m2.side)
+    assert m2.verify([(paths[0], paths[1])]) == [None]
