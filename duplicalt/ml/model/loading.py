@@ -91,13 +91,44 @@ def find_model(spec: str | Path | None = None) -> Path:
     return candidate
 
 
+def _check_sidecar(meta, path: Path) -> None:
+    """ModelError unless the sidecar's values can build an encoder and its preprocessing."""
+    def bad(what: str) -> ModelError:
+        return ModelError(f"Model sidecar {path} is invalid: {what}")
+
+    if not isinstance(meta, dict):
+        raise bad("not a JSON object")
+    if not isinstance(meta.get("weights"), str) or Path(meta["weights"]).name != meta["weights"]:
+        raise bad('"weights" must name a file next to the sidecar')
+    for key, low, high in (("input_size", 16, 4096), ("width", 1, 1024)):
+        value = meta.get(key, 64 if key == "width" else None)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise bad(f'"{key}" must be a whole number from {low} to {high}, not {value!r}')
+    for key in ("mean", "std"):
+        value = meta.get(key)
+        if not isinstance(value, list) or len(value) != 3 or not all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+            raise bad(f'"{key}" must be a list of 3 numbers')
+    if not all(v > 0 for v in meta["std"]):
+        raise bad('"std" values must be positive')
+
+
+def _read_weights(weights: Path) -> dict:
+    try:
+        return load_file(str(weights))
+    except Exception as exc:  # SafetensorError, a header that is not JSON, ...
+        raise ModelError(f"Model weights {weights} are not a safetensors file "
+                         f"({exc.__class__.__name__}: {exc})") from None
+
+
 def load_model(spec: str | Path | None = None) -> LoadedModel:
     sidecar_path = find_model(spec)
     try:
         meta = json.loads(sidecar_path.read_text())
-        weights = sidecar_path.parent / meta["weights"]
-    except (OSError, ValueError, KeyError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         raise ModelError(f"Model sidecar {sidecar_path} is unreadable: {exc}") from exc
+    _check_sidecar(meta, sidecar_path)
+    weights = sidecar_path.parent / meta["weights"]
     if not weights.is_file():
         raise ModelError(f"Model weights {weights} are missing.")
     digest = sha256_file(weights)
@@ -105,7 +136,7 @@ def load_model(spec: str | Path | None = None) -> LoadedModel:
         raise ModelError(f"Model weights {weights} do not match the sha256 in {sidecar_path.name} "
                          f"(expected {meta.get('sha256')}, got {digest}).")
     model = ResNet18Encoder(width=int(meta.get("width", 64)), gem_p=float(meta.get("gem_p", 1.0)))
-    state = {k: v.float() if v.is_floating_point() else v for k, v in load_file(str(weights)).items()}
+    state = {k: v.float() if v.is_floating_point() else v for k, v in _read_weights(weights).items()}
     missing, unexpected = model.load_state_dict(state, strict=False)
     if missing or unexpected:
         raise ModelError(f"Model weights do not fit the encoder: missing {missing[:3]}, "

@@ -39,3 +39,36 @@ def test_tampered_or_missing_weights_are_refused(tmp_path):
         load_model(sidecar)
     with pytest.raises(ModelError, match="No model installed"):
         load_model(tmp_path / "absent.json")
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"input_size": 0}, '"input_size" must be a whole number'),
+    ({"input_size": "224"}, '"input_size" must be a whole number'),
+    ({"mean": [0.5]}, '"mean" must be a list of 3 numbers'),
+    ({"weights": "../elsewhere.safetensors"}, '"weights" must name a file'),
+])
+def test_a_bad_sidecar_is_a_clear_error(tmp_path, change, message):
+    """Issue 13, item 10: input_size 0 was a traceback deep in the preprocessing."""
+    sidecar = save_model(ResNet18Encoder(width=8), tmp_path, "m", {"input_size": 32})
+    meta = json.loads(sidecar.read_text())
+    meta.update(change)
+    sidecar.write_text(json.dumps(meta))
+    with pytest.raises(ModelError, match=message):
+        load_model(sidecar)
+
+
+def test_weights_that_are_not_safetensors_are_a_clear_error(tmp_path):
+    """Issue 13, item 10: a pickle (or anything else) with a matching sha256."""
+    sidecar = save_model(ResNet18Encoder(width=8), tmp_path, "m", {"input_size": 32})
+    weights = tmp_path / "m.safetensors"
+    torch.save({"x": torch.zeros(2)}, weights)  # a zip/pickle, not safetensors
+    meta = json.loads(sidecar.read_text())
+    meta["sha256"] = sha256_file(weights)
+    sidecar.write_text(json.dumps(meta))
+    with pytest.raises(ModelError, match="not a safetensors file"):
+        load_model(sidecar)
+    weights.write_bytes(b"\xff" * 64)
+    meta["sha256"] = sha256_file(weights)
+    sidecar.write_text(json.dumps(meta))
+    with pytest.raises(ModelError, match="not a safetensors file"):
+        load_model(sidecar)
