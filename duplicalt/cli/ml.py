@@ -15,6 +15,8 @@ def _forwarding(sub, name: str, module: str, help_text: str) -> None:
 
 
 def _run(module: str, name: str, help_text: str, extra: list[str]) -> int:
+    if name == "evaluate" and extra[:1] == ["--keeper"]:  # is the suggested keeper the original?
+        return int(importlib.import_module("duplicalt.evaluation.keeper").run(extra[1:]) or 0)
     mod = importlib.import_module(module)
     parser = argparse.ArgumentParser(prog=f"duplicalt {name}", description=help_text)
     mod.add_arguments(parser)
@@ -28,9 +30,13 @@ def add_train_parser(sub) -> None:
 
 def add_evaluate_parser(sub) -> None:
     _forwarding(sub, "evaluate", "duplicalt.evaluation.accuracy.run",
-                "score the encoder and hash baselines on a synthetic duplicate benchmark")
+                "score the encoder and hash baselines on a synthetic duplicate benchmark "
+                "(`evaluate --keeper`: is the suggested keeper the original?)")
 
 
 def add_bench_parser(sub) -> None:
     _forwarding(sub, "bench", "duplicalt.evaluation.speed.run",
                 "time cold/warm scans of camera-sized photos beside imagehash; grouping at scale")
+    _forwarding(sub, "scale", "duplicalt.evaluation.scale.run",
+                "scan a 45,000-photo library (training shards + planted copies) cold: "
+                "time per stage, memory, planted recall, look-alikes grouped")

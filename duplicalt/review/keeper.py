@@ -1,11 +1,39 @@
-"""Which photo of a group to keep: highest resolution, then larger file, then
-one with an EXIF date, then the shorter path (then the first by name)."""
+"""Which photo of a group to keep: the original, judged by evidence.
+
+Two photos are compared rule by rule; the first rule that tells them apart
+decides, and its sentence is the reason shown:
+
+1. an added frame (border, letterbox, the filled corners of a rotated copy) marks the copy
+2. colour beats a grayscale copy
+3. an added caption or overlay (a small region that differs, with more edges) marks the copy
+4. camera EXIF (make/model) beats none
+5. a capture date beats none; the earlier date wins
+6. higher resolution
+7. much less compressed (JPEG quality 25+ higher)
+8. clearly sharper (Laplacian energy relative to contrast, 1.6x)
+9. the JPEG beats a lossless file that shows JPEG's 8x8 blocks (a re-encode)
+10. higher JPEG quality, then the larger file, then the shorter path, then the name
+
+The photo that wins most comparisons is the keeper (ties: the one that won
+between them). Evidence comes from the file itself (review/evidence.py); a
+member whose file cannot be read is judged on its listed facts alone.
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Sequence
 
-CRITERIA = ("highest resolution", "largest file", "has EXIF date", "shortest path")
+import numpy as np
+
+from duplicalt.review.evidence import LOSSLESS, Evidence, decoded_from, evidence
+
+SHARPER = 1.6
+MORE_MARGIN = 0.02  # share of the picture an added frame takes at least
+FILLS = 0.985  # a photo fills a frame's inside when it has this share of its pixels
+OVERLAY_SHARE = (0.0005, 0.06)  # share of a thumbnail an added caption changes
+OVERLAY_REST = 0.07  # the median difference elsewhere (a crop or a flip is larger)
+MUCH_BETTER_QUALITY = 25
 
 
 @dataclass(frozen=True)
@@ -15,40 +43,215 @@ class KeeperFacts:
     width: int = 0
     height: int = 0
     taken: str | None = None
+    path: str = ""  # the file to read evidence from ("" : facts only)
+    mtime_ns: int = 0
+    ev: Evidence = field(default_factory=Evidence, compare=False)
 
 
-def facts_of(member: Any) -> KeeperFacts:
+def facts_of(member: Any, read: bool = True) -> KeeperFacts:
     """KeeperFacts from a types.Member, a decisions.DecisionFile, a scan-JSON dict,
-    or a KeeperFacts."""
+    or a KeeperFacts; with ``read``, the file's evidence too (when it exists)."""
     if isinstance(member, KeeperFacts):
-        return member
-    if isinstance(member, dict):
-        return KeeperFacts(str(member.get("rel") or member.get("path") or ""),
-                           int(member.get("size") or 0), int(member.get("width") or 0),
-                           int(member.get("height") or 0), member.get("taken") or None)
-    entry = getattr(member, "entry", member)  # Member wraps a FileEntry
-    info = getattr(member, "info", member)
-    return KeeperFacts(str(getattr(entry, "rel", "") or getattr(entry, "path", "")),
-                       int(getattr(entry, "size", 0) or 0), int(getattr(info, "width", 0) or 0),
-                       int(getattr(info, "height", 0) or 0), getattr(info, "taken", None) or None)
+        f = member
+    elif isinstance(member, dict):
+        f = KeeperFacts(str(member.get("rel") or member.get("path") or ""),
+                        int(member.get("size") or 0), int(member.get("width") or 0),
+                        int(member.get("height") or 0), member.get("taken") or None,
+                        str(member.get("path") or ""), int(member.get("mtime_ns") or 0))
+    else:
+        entry = getattr(member, "entry", member)  # Member wraps a FileEntry
+        info = getattr(member, "info", member)
+        path = getattr(entry, "path", "")
+        f = KeeperFacts(str(getattr(entry, "rel", "") or path),
+                        int(getattr(entry, "size", 0) or 0), int(getattr(info, "width", 0) or 0),
+                        int(getattr(info, "height", 0) or 0), getattr(info, "taken", None) or None,
+                        str(path or ""), int(getattr(entry, "mtime_ns", 0) or 0))
+    if read and f.path and not f.ev.format and Path(f.path).is_file():
+        f = KeeperFacts(f.rel, f.size, f.width, f.height, f.taken, f.path, f.mtime_ns,
+                        evidence(Path(f.path), f.size, f.mtime_ns))
+    return f
 
 
-def _key(f: KeeperFacts) -> tuple:
-    """Larger is better, criterion by criterion (same order as CRITERIA)."""
-    return (f.width * f.height, f.size, f.taken is not None, -len(f.rel))
+Rule = Callable[[KeeperFacts, KeeperFacts], "str | None"]  # a reason if a beats b
 
 
-def suggest_keeper(members: Sequence[Any]) -> tuple[int, str]:
-    """(index of the member to keep, reason). Raises ValueError for no members."""
-    facts = [facts_of(m) for m in members]
-    if not facts:
+FRAMES = {"border": "the other photo has an added border or frame",
+          "letterbox": "the other photo has added letterbox bars",
+          "filled corners": "the other photo is a rotated copy (filled corners)"}
+
+
+def _frame(a: KeeperFacts, b: KeeperFacts) -> str | None:
+    """b is a framed copy of a: b is larger, has a frame (or clearly more of one),
+    and a fills what is inside it (a crop of a framed original shows less)."""
+    if not a.ev.format or not b.ev.format:
+        return None
+    if b.ev.frame == "filled corners" and a.ev.frame != "filled corners":
+        return FRAMES["filled corners"]
+    if not b.ev.frame or _pixels(b) <= _pixels(a):
+        return None
+    if _pixels(a) < FILLS * (1.0 - b.ev.margin) * _pixels(b):
+        return None
+    if not a.ev.frame or b.ev.margin > a.ev.margin + MORE_MARGIN:
+        return FRAMES.get(b.ev.frame, FRAMES["border"])
+    return None
+
+
+def _colour(a: KeeperFacts, b: KeeperFacts) -> str | None:
+    if b.ev.grey and not a.ev.grey and a.ev.format:
+        return "colour (the other photo is a grayscale copy)"
+    return None
+
+
+def _overlay(a: KeeperFacts, b: KeeperFacts) -> str | None:
+    """b has a small region that differs from a, with more edges in it than a has."""
+    ta, tb = a.ev.thumb, b.ev.thumb
+    if ta is None or tb is None or abs(a.ev.aspect - b.ev.aspect) > 0.02 * max(a.ev.aspect, 1e-6):
+        return None
+    diff = _fitted_diff(ta, tb)
+    mask = diff > 1.0
+    share = float(mask.mean())
+    if not OVERLAY_SHARE[0] < share < OVERLAY_SHARE[1] or float(np.median(diff)) > OVERLAY_REST:
+        return None
+    edges_a, edges_b = _edges(ta)[mask].sum(), _edges(tb)[mask].sum()
+    return "no added caption or overlay" if edges_b > 1.2 * edges_a else None
+
+
+def _fitted_diff(ta: np.ndarray, tb: np.ndarray) -> np.ndarray:
+    """|a - b| after matching b's brightness and contrast to a's on the pixels that
+    agree best (an overlay shifts a plain normalisation; it does not shift this)."""
+    x, y = ta.ravel(), tb.ravel()
+    first = np.abs(x - y)
+    keep = first <= np.quantile(first, 0.8)
+    if keep.sum() < 16:
+        return first.reshape(ta.shape)
+    slope, offset = np.polyfit(y[keep], x[keep], 1)
+    return np.abs(ta - (slope * tb + offset))
+
+
+def _edges(t: np.ndarray) -> np.ndarray:
+    gy, gx = np.gradient(t)
+    return np.hypot(gx, gy)
+
+
+def _camera(a: KeeperFacts, b: KeeperFacts) -> str | None:
+    if a.ev.camera and not b.ev.camera:
+        return f"camera EXIF ({a.ev.camera})"
+    return None
+
+
+def _date(a: KeeperFacts, b: KeeperFacts) -> str | None:
+    ta, tb = a.taken or a.ev.taken, b.taken or b.ev.taken
+    if ta and not tb:
+        return "has the capture date (EXIF)"
+    if ta and tb and ta < tb:
+        return "earlier capture date"
+    return None
+
+
+def _pixels(f: KeeperFacts) -> int:
+    return f.width * f.height or f.ev.pixels
+
+
+def _resolution(a: KeeperFacts, b: KeeperFacts) -> str | None:
+    return "highest resolution" if _pixels(a) > _pixels(b) else None
+
+
+def _much_less_compressed(a: KeeperFacts, b: KeeperFacts) -> str | None:
+    qa, qb = a.ev.quality, b.ev.quality
+    if qa and qb and qa - qb >= MUCH_BETTER_QUALITY:
+        return f"less compressed (JPEG quality {qa} vs {qb})"
+    return None
+
+
+def _sharper(a: KeeperFacts, b: KeeperFacts) -> str | None:
+    if a.ev.sharpness > SHARPER * b.ev.sharpness > 0:
+        return "sharper (the other photo is blurred)"
+    return None
+
+
+def _format(a: KeeperFacts, b: KeeperFacts) -> str | None:
+    if a.ev.format not in ("JPEG", "MPO") or b.ev.format not in LOSSLESS:
+        return None
+    if b.ev.jpeg_grid or (a.ev.pixels == b.ev.pixels and decoded_from(Path(a.path), Path(b.path))):
+        return f"original JPEG (the {b.ev.format} is a lossless re-encode of it)"
+    return None
+
+
+def _quality(a: KeeperFacts, b: KeeperFacts) -> str | None:
+    qa, qb = a.ev.quality, b.ev.quality
+    return f"higher JPEG quality ({qa} vs {qb})" if qa and qb and qa > qb + 2 else None
+
+
+def _size(a: KeeperFacts, b: KeeperFacts) -> str | None:
+    return "largest file" if a.size > b.size else None
+
+
+def _path(a: KeeperFacts, b: KeeperFacts) -> str | None:
+    return "shortest path" if len(a.rel) < len(b.rel) else None
+
+
+def _name(a: KeeperFacts, b: KeeperFacts) -> str | None:
+    return "first by name" if a.rel < b.rel else None
+
+
+RULES: tuple[Rule, ...] = (_frame, _colour, _overlay, _camera, _date, _resolution,
+                           _much_less_compressed, _sharper, _format, _quality, _size, _path, _name)
+
+
+def compare(a: KeeperFacts, b: KeeperFacts) -> tuple[int, str]:
+    """(+1 if a is the better file, -1 if b, 0 if nothing tells them apart; the reason)."""
+    for rule in RULES:
+        reason = rule(a, b)
+        if reason:
+            return 1, reason
+        reason = rule(b, a)
+        if reason:
+            return -1, reason
+    return 0, "first listed"
+
+
+def suggest_keeper(members: Sequence[Any], read: bool = True,
+                   reference: Sequence[bool] | None = None) -> tuple[int, str]:
+    """(index of the member to keep, reason). With ``reference`` flags, the keeper
+    is one of the reference photos when the group has any. Raises ValueError for
+    no members."""
+    if not members:
         raise ValueError("an empty group has no keeper")
+    refs = [k for k, r in enumerate(reference or ()) if r]
+    if refs and len(refs) < len(members):
+        if len(refs) == 1:
+            return refs[0], "in a reference folder"
+        k, reason = suggest_keeper([members[i] for i in refs], read)
+        return refs[k], f"in a reference folder; {reason}"
+    return _best([facts_of(m, read) for m in members])
+
+
+ALL_PAIRS = 8  # groups up to this size compare every pair; larger ones one pass
+
+
+def _best(facts: list[KeeperFacts]) -> tuple[int, str]:
     if len(facts) == 1:
         return 0, "only file"
-    order = sorted(range(len(facts)), key=lambda i: (tuple(-v for v in _key(facts[i])),
-                                                     facts[i].rel, i))
+    n = len(facts)
+    if n > ALL_PAIRS:  # the winner so far meets each next photo: n - 1 comparisons
+        best = 0
+        for k in range(1, n):
+            if compare(facts[k], facts[best])[0] > 0:
+                best = k
+        other = 1 if best == 0 else 0
+        sign, reason = compare(facts[best], facts[other])
+        return best, reason if sign > 0 else "first listed"
+    outcome = {}
+    wins = [0] * n
+    for i in range(n):
+        for j in range(i + 1, n):
+            sign, reason = compare(facts[i], facts[j])
+            outcome[i, j], outcome[j, i] = (sign, reason), (-sign, reason)
+            if sign:
+                wins[i if sign > 0 else j] += 1
+    order = sorted(range(n), key=lambda k: (-wins[k], k))
     best, runner_up = order[0], order[1]
-    for name, a, b in zip(CRITERIA, _key(facts[best]), _key(facts[runner_up])):
-        if a != b:
-            return best, name
-    return best, "first by name"
+    if wins[best] == wins[runner_up] and outcome[runner_up, best][0] > 0:
+        best, runner_up = runner_up, best
+    sign, reason = outcome[best, runner_up]
+    return best, reason if sign > 0 else "first listed"
