@@ -28,9 +28,14 @@ def _threshold(text: str) -> float:
 
 
 def add_scan_parser(sub) -> None:
-    p = sub.add_parser("scan", help="find duplicate and near-duplicate photos in a folder",
-                       description="Scan FOLDER recursively and print its duplicate groups.")
-    p.add_argument("folder", type=Path)
+    p = sub.add_parser("scan", help="find duplicate and near-duplicate photos in folders",
+                       description="Scan each FOLDER recursively and print the duplicate groups "
+                       "across all of them.")
+    p.add_argument("folder", type=Path, nargs="+")
+    p.add_argument("--reference", type=Path, action="append", default=[],
+                   help="also scan this folder, but never suggest removing its photos (repeatable)")
+    p.add_argument("--ignore-not-duplicates", action="store_true",
+                   help="group pairs the window was told are not duplicates, too")
     p.add_argument("--threshold", type=_threshold, default=None,
                    help="cosine similarity for near-duplicates (default: the model's calibrated value)")
     p.add_argument("--device", default="auto", help="auto (CUDA, else MPS, else CPU), cpu, cuda, mps")
@@ -78,9 +83,10 @@ def cmd_scan(args) -> int:
     from duplicalt.ml.model.embed import load
     from duplicalt.ml.model.loading import ModelError
 
-    problem = folder_problem(args.folder)
-    if problem:
-        return _fail(problem)
+    for folder in [*args.folder, *args.reference]:
+        problem = folder_problem(folder)
+        if problem:
+            return _fail(problem)
     try:
         embedder = load(args.model, args.device, args.batch_size, args.workers)
     except (ModelError, ValueError) as exc:
@@ -95,12 +101,22 @@ def cmd_scan(args) -> int:
     if cache.rebuilt_reason:
         print(f"note: {cache.rebuilt_reason}", file=sys.stderr)
     bar = ProgressBar(enabled=not args.quiet)
-    print(f"Scanning {args.folder} on {embedder.device.type} "
+    apart = frozenset()
+    if not args.ignore_not_duplicates:
+        from duplicalt.review.not_duplicates import NotDuplicates
+
+        store = NotDuplicates()
+        if store.problem:
+            print(f"note: {store.problem}", file=sys.stderr)
+        apart = store.pairs()
+    names = ", ".join(str(f) for f in args.folder)
+    print(f"Scanning {names} on {embedder.device.type} "
           f"(threshold {threshold:.3f})", file=sys.stderr)
     try:
         with _Interrupt() as cancel:
             result = scan(args.folder, embedder, threshold, cache=cache, progress=bar,
-                          cancel=cancel, exclude=args.exclude, verifier=verifier)
+                          cancel=cancel, exclude=args.exclude, verifier=verifier,
+                          reference=args.reference, not_duplicates=apart)
     finally:
         bar.close()
         cache.close()

@@ -19,6 +19,7 @@ class FileEntry:
     mtime_ns: int
     kind: str  # format sniffed from content: "jpeg", "png", ...
     inode: tuple[int, int] | None = None  # (st_dev, st_ino) when the file has hardlinks
+    root: Path | None = None  # the scanned folder it was found in (``rel`` is relative to it)
 
 
 @dataclass(frozen=True)

@@ -18,20 +18,23 @@ def _path(path: Path) -> str:
     return os.fsdecode(path)
 
 
-def member_dict(m: Member) -> dict:
+def member_dict(m: Member, reference: tuple[Path, ...] = ()) -> dict:
     info = m.info
+    root = m.entry.root
     return {
         "path": _path(m.entry.path), "rel": m.entry.rel, "size": m.entry.size,
         "mtime_ns": m.entry.mtime_ns, "similarity": round(float(m.similarity), 4),
         "width": info and info.width, "height": info and info.height,
         "format": info.format if info else m.entry.kind.upper(), "taken": info and info.taken,
         "copy_of": _path(m.copy_of) if m.copy_of else None,
+        "root": _path(root) if root else None,
+        "reference": bool(root and root in reference),
     }
 
 
-def group_dict(gid: int, g: Group) -> dict:
-    files = [member_dict(m) for m in g.members]
-    keep, reason = suggest_keeper(files)
+def group_dict(gid: int, g: Group, reference: tuple[Path, ...] = ()) -> dict:
+    files = [member_dict(m, reference) for m in g.members]
+    keep, reason = keeper_of(g.members, [f["reference"] for f in files])
     for k, f in enumerate(files):
         f["suggested"] = k == keep
         if k == keep:
@@ -44,11 +47,13 @@ def to_dict(result: ScanResult) -> dict:
     return {
         "version": JSON_VERSION,
         "root": _path(result.root),
+        "roots": [_path(r) for r in (result.roots or (result.root,))],
+        "reference": [_path(r) for r in result.reference],
         "threshold": result.threshold,
         "model": result.model_id,
         "cancelled": result.stats.cancelled,
         "stats": {k: getattr(result.stats, k) for k in result.stats.__dataclass_fields__},
-        "groups": [group_dict(i + 1, g) for i, g in enumerate(result.groups)],
+        "groups": [group_dict(i + 1, g, result.reference) for i, g in enumerate(result.groups)],
         "unreadable": [{"path": _path(u.path), "reason": u.reason} for u in result.unreadable],
         "links": [{"path": _path(l.path), "target": _path(l.target), "kind": l.kind}
                   for l in result.links],
@@ -63,7 +68,7 @@ def write_json(result: ScanResult, target: Path) -> None:
 
 
 CSV_FIELDS = ["group", "tier", "path", "similarity", "suggested", "width", "height",
-              "format", "size", "taken"]
+              "format", "size", "taken", "reference"]
 
 
 def write_csv(result: ScanResult, target: Path) -> None:
@@ -71,10 +76,11 @@ def write_csv(result: ScanResult, target: Path) -> None:
         out = csv.writer(f)
         out.writerow(CSV_FIELDS)
         for gid, g in enumerate(result.groups, 1):
-            for m in group_dict(gid, g)["files"]:
+            for m in group_dict(gid, g, result.reference)["files"]:
                 out.writerow([gid, g.tier, show(m["path"]), m["similarity"],
                               "yes" if m["suggested"] else "", m["width"], m["height"],
-                              m["format"], m["size"], m["taken"] or ""])
+                              m["format"], m["size"], m["taken"] or "",
+                              "yes" if m["reference"] else ""])
 
 
 def _size(n: int) -> str:
@@ -89,12 +95,17 @@ def _n(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
+def _more(result: ScanResult) -> str:
+    extra = len(result.roots) - 1
+    return f" and {_n(extra, 'more folder')}" if extra > 0 else ""
+
+
 def summary(result: ScanResult) -> str:
     s = result.stats
     similar = len(result.similar)
     lines = [
-        f"{'Cancelled: partial result for' if s.cancelled else 'Scanned'} {show(result.root)}: "
-        f"{s.files} photos in {s.seconds:.1f} s ({s.embedded} embedded now, {s.cached} from the "
+        f"{'Cancelled: partial result for' if s.cancelled else 'Scanned'} {show(result.root)}"
+        f"{_more(result)}: {s.files} photos in {s.seconds:.1f} s ({s.embedded} embedded now, {s.cached} from the "
         f"cache{', nothing re-embedded' if s.embedded == 0 and s.cached else ''}; "
         f"{s.identical_files} byte-identical copies).",
         f"{_n(len(result.groups) - similar, 'group')} of identical files, "
@@ -104,9 +115,9 @@ def summary(result: ScanResult) -> str:
     for gid, g in enumerate(result.groups[:MAX_LISTED_GROUPS], 1):
         lines.append("")
         lines.append(f"[{gid}] {g.tier}, {len(g.members)} files")
-        for m in group_dict(gid, g)["files"]:
+        for m in group_dict(gid, g, result.reference)["files"]:
             dims = f"{m['width']}x{m['height']}" if m["width"] else "?"
-            mark = "keep" if m["suggested"] else "    "
+            mark = "keep" if m["suggested"] else ("ref " if m["reference"] else "    ")
             lines.append(f"  {mark} {m['similarity']:.3f}  {dims:>11} {m['format']:<5} "
                          f"{_size(m['size']):>9}  {show(m['rel'])}")
     if len(result.groups) > MAX_LISTED_GROUPS:
@@ -121,7 +132,8 @@ def summary(result: ScanResult) -> str:
     return "\n".join(lines)
 
 
-def suggest_keeper(files: list[dict]) -> tuple[int, str]:
-    from duplicalt.review.keeper import suggest_keeper as rule
+def keeper_of(members, reference: list[bool]) -> tuple[int, str]:
+    """The suggested keeper; in a group with reference photos, one of those."""
+    from duplicalt.review.keeper import suggest_keeper
 
-    return rule(files)
+    return suggest_keeper(members, reference=reference)

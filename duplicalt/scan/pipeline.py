@@ -24,7 +24,7 @@ from duplicalt.scan.types import Embedder, KeepDecoded, ScanResult, ScanStats
 from duplicalt.photos.types import FileEntry, PhotoInfo, Unreadable
 from duplicalt.progress.meter import ProgressFn
 from duplicalt.pairing.verification import Verifier, accepted, merge_scores, nearest, verify_pairs
-from duplicalt.photos.walk import walk
+from duplicalt.scan.folders import folders, walk_roots
 
 MAX_PAIRWISE = 64  # groups up to this size get all pairwise similarities
 
@@ -178,20 +178,53 @@ def merge_identical(identical: Sequence[Group], similar: Sequence[Group]) -> tup
     return alone + tuple(merged)
 
 
-def scan(root: Path, embedder: Embedder, threshold: float, cache: Cache | None = None,
-         progress: ProgressFn | None = None, cancel: threading.Event | None = None,
-         exclude: Iterable[Path] = (), verifier: Verifier | None = None) -> ScanResult:
-    """Scan ``root`` and group its photos. Never raises for a bad photo: those
-    are listed in ``unreadable``. A cancelled scan returns what it has. With a
-    ``verifier``, candidate pairs are confirmed by it before grouping."""
+def digests_of(rows: Iterable[int], entries: Sequence[FileEntry], known: dict,
+               cache: Cache) -> dict:
+    """Content digests of ``entries[rows]`` (cache first), added to ``known``."""
+    todo = [k for k in dict.fromkeys(int(r) for r in rows) if k not in known]
+    hits = cache.get_hashes([entries[k] for k in todo])
+    fresh = []
+    for n, k in enumerate(todo):
+        if n in hits:
+            known[k] = hits[n]
+            continue
+        try:
+            known[k] = content_digest(entries[k].path)
+            fresh.append((entries[k], known[k]))
+        except OSError:
+            known[k] = ""
+    cache.put_hashes(fresh)
+    return known
+
+
+def keep_apart(pairs, entries: Sequence[FileEntry], not_duplicates, known: dict,
+               cache: Cache):
+    """``pairs`` without those the user said are not duplicates (by content digest,
+    so a renamed or moved photo stays apart); only paired photos are hashed."""
+    if not not_duplicates or pairs is None or not len(pairs.i):
+        return pairs
+    digests = digests_of(np.concatenate([pairs.i, pairs.j]), entries, known, cache)
+    keep = np.array([frozenset((digests[int(a)], digests[int(b)])) not in not_duplicates
+                     for a, b in zip(pairs.i, pairs.j)], bool)
+    return pairs if keep.all() else pairs.subset(keep)
+
+
+def scan(root: Path | Sequence[Path], embedder: Embedder, threshold: float,
+         cache: Cache | None = None, progress: ProgressFn | None = None,
+         cancel: threading.Event | None = None, exclude: Iterable[Path] = (),
+         verifier: Verifier | None = None, reference: Iterable[Path] = (),
+         not_duplicates=frozenset()) -> ScanResult:
+    """Scan ``root`` (one folder or several) and group its photos. Never raises for
+    a bad photo: those are listed in ``unreadable``. A cancelled scan returns what
+    it has. With a ``verifier``, candidate pairs are confirmed by it before
+    grouping. Photos under ``reference`` folders (scanned too) are tagged so the
+    review never offers them for removal; pairs whose content digests are in
+    ``not_duplicates`` (frozensets of two) are never grouped."""
     start = time.monotonic()
     cancel = cancel or threading.Event()
     cache = cache or Cache(None)
-    walk_meter = Meter("walk", 0, progress)
-    found = walk(root, exclude, on_dir=lambda n: walk_meter.add(n - walk_meter.done),
-                 known=cache.get_kinds(root))  # unchanged files: lstat only, not re-read
-    cache.put_kinds(found.sniffed)
-    files = found.files
+    roots, refs = folders(root, reference)
+    files, links, walk_bad = walk_roots(roots, exclude, cache, progress)
     sets, hash_bad = identical_sets(files, cache, progress, cancel)
     copies = {i for idx in sets for i in idx[1:]}
     bad_paths = {u.path for u in hash_bad}
@@ -208,19 +241,22 @@ def scan(root: Path, embedder: Embedder, threshold: float, cache: Cache | None =
     pairs = neighbour_pairs(matrix, threshold)
     if verifier is not None:
         pairs = verify_pairs(nearest(pairs), entries, verifier, cache, progress, cancel)
+    apart, digests = frozenset(not_duplicates), {}
+    pairs = keep_apart(pairs, entries, apart, digests, cache)
     Meter("group", 1, progress).add(1)
     file_infos = {reps[k]: v for k, v in infos.items()}
     identical = _identical_groups(files, sets, file_infos)
-    unreadable = found.unreadable + tuple(hash_bad) + tuple(
+    unreadable = walk_bad + tuple(hash_bad) + tuple(
         Unreadable(rep_entries[k].path, errors[k]) for k in sorted(errors))
     stats = ScanStats(files=len(files), embedded=embedded, cached=len(ok) + len(errors) - embedded,
                       identical_files=len(copies), seconds=round(time.monotonic() - start, 3),
                       cancelled=cancel.is_set())
-    return ScanResult(Path(root).resolve(), threshold,
+    return ScanResult(roots[0], threshold,
                       merge_identical(identical, similar_groups(
                           entries, info_list, matrix, accepted(pairs, verifier))),
-                      tuple(sorted(unreadable, key=lambda u: str(u.path))), found.links, stats,
-                      embedder.model_id, entries, info_list, matrix, identical, pairs, verifier)
+                      tuple(sorted(unreadable, key=lambda u: str(u.path))), links, stats,
+                      embedder.model_id, entries, info_list, matrix, identical, pairs, verifier,
+                      roots, refs, apart, digests)
 
 
 def regroup(result: ScanResult, threshold: float, cache: Cache | None = None,
@@ -236,7 +272,8 @@ def regroup(result: ScanResult, threshold: float, cache: Cache | None = None,
             pairs = merge_scores(pairs, result.pairs) if result.pairs is not None else pairs
             pairs = verify_pairs(pairs, result.entries, result.verifier, cache or Cache(None),
                                  progress)
-    chosen = accepted(pairs.at(threshold), result.verifier)
+    chosen = keep_apart(accepted(pairs.at(threshold), result.verifier), result.entries,
+                        result.not_duplicates, result.digests, cache or Cache(None))
     groups = similar_groups(result.entries, result.infos, result.vectors, chosen)
     return replace(result, threshold=threshold, groups=merge_identical(result.identical, groups),
                    pairs=pairs)

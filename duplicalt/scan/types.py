@@ -66,6 +66,17 @@ class ScanResult:
     identical: tuple[Group, ...] = ()
     pairs: object = None  # grouping.Pairs searched down to some floor <= threshold
     verifier: object = None  # the second-stage verifier used, if any
+    roots: tuple[Path, ...] = ()  # every folder scanned (``root`` is the first)
+    reference: tuple[Path, ...] = ()  # of those, the ones never offered for removal
+    not_duplicates: frozenset = frozenset()  # frozensets of two content digests kept apart
+    digests: dict = field(default_factory=dict)  # entry index -> content digest, as hashed
+
+    def root_of(self, entry: FileEntry) -> Path:
+        return entry.root or self.root
+
+    def is_reference(self, entry: FileEntry) -> bool:
+        """A photo from a reference folder: shown, never offered for removal."""
+        return bool(self.reference) and self.root_of(entry) in self.reference
 
     @property
     def similar(self) -> tuple[Group, ...]:

@@ -75,3 +75,37 @@ def test_damaged_model_refused(tmp_path, tiny_model, capsys):
     weights.write_bytes(bytes(blob))
     code, _, err = run(capsys, "scan", tmp_path, "--model", model_dir / tiny_model.name)
     assert code == 2 and "sha256" in err
+
+
+def test_scan_several_folders_with_a_reference(tmp_path, tiny_model, capsys, monkeypatch):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    photo = make_photo(1, (300, 200))
+    a, b, ref = tmp_path / "A", tmp_path / "B", tmp_path / "R"
+    save(photo.resize((150, 100)), a / "small.jpg")
+    save(make_photo(2, (300, 200)), b / "other.png")
+    save(photo, ref / "orig.jpg", quality=95)
+    shutil.copy(a / "small.jpg", b / "small_copy.jpg")
+    out_json, out_csv = tmp_path / "out.json", tmp_path / "out.csv"
+    code, out, err = run(capsys, "scan", a, b, "--reference", ref, "--model", tiny_model,
+                         "--device", "cpu", "--threshold", "0.95", "--json", out_json,
+                         "--csv", out_csv, "--quiet")
+    assert code == 0, err
+    data = json.loads(out_json.read_text())
+    assert data["root"] == str(a.resolve())  # the first folder, as before
+    assert data["roots"] == [str(p.resolve()) for p in (a, b, ref)]
+    assert data["reference"] == [str(ref.resolve())]
+    files = {f["rel"]: f for g in data["groups"] for f in g["files"]}
+    assert files["orig.jpg"]["reference"] and files["orig.jpg"]["root"] == str(ref.resolve())
+    assert not files["small.jpg"]["reference"]
+    group = next(g for g in data["groups"] if any(f["rel"] == "orig.jpg" for f in g["files"]))
+    keeper = next(f for f in group["files"] if f["suggested"])
+    assert keeper["rel"] == "orig.jpg" and keeper["reason"] == "in a reference folder"
+    assert "reference" in out_csv.read_text().splitlines()[0]
+    assert "and 2 more folders: 4 photos" in out
+
+
+def test_scan_refuses_a_missing_reference_folder(tmp_path, tiny_model, capsys):
+    (tmp_path / "A").mkdir()
+    code, _, err = run(capsys, "scan", tmp_path / "A", "--reference", tmp_path / "nope",
+                       "--model", tiny_model)
+    assert code == 2 and "does not exist" in err

@@ -103,3 +103,41 @@ def test_links_never_in_groups(tmp_path):
     r = scan(root, PixelEmbedder(), 0.97, cache=Cache(None))
     assert [l.path.name for l in r.links] == ["alias.jpg"]
     assert all(m.entry.path.name != "alias.jpg" for g in r.groups for m in g.members)
+
+
+def test_several_folders_and_a_reference_folder(tmp_path):
+    a, b, ref = tmp_path / "A", tmp_path / "B", tmp_path / "A" / "keep"
+    photo = make_photo(10, (320, 240))
+    save(photo, ref / "orig.jpg", quality=95)  # a reference folder inside a scanned one
+    save(photo.resize((160, 120)), a / "small.jpg", quality=80)
+    save(photo.resize((200, 150)), b / "mid.jpg", quality=80)
+    save(make_photo(11, (320, 240)), b / "other.jpg")
+    r = scan([a, b], PixelEmbedder(), 0.97, reference=[ref])
+    assert r.root == a.resolve() and r.roots == (a.resolve(), b.resolve(), ref.resolve())
+    assert r.reference == (ref.resolve(),)
+    (g,) = r.groups
+    roots = {m.entry.path.name: (m.entry.root, m.entry.rel) for m in g.members}
+    assert roots == {"orig.jpg": (ref.resolve(), "orig.jpg"), "small.jpg": (a.resolve(), "small.jpg"),
+                     "mid.jpg": (b.resolve(), "mid.jpg")}  # each file found once, in its own root
+    assert [m.entry.path.name for m in g.members if r.is_reference(m.entry)] == ["orig.jpg"]
+
+
+def test_not_duplicates_stay_apart_after_a_rename_and_on_regroup(tmp_path):
+    from duplicalt.scan.pipeline import content_digest
+
+    root = library(tmp_path)
+    first = scan(root, PixelEmbedder(), 0.97)
+    similar = next(g for g in first.groups if g.tier == SIMILAR)
+    names = {m.entry.path.name: m.entry.path for m in similar.members}
+    apart = frozenset({frozenset((content_digest(names["a.jpg"]),
+                                  content_digest(names["a_small.jpg"])))})
+    (root / "2020" / "a_small.jpg").rename(root / "moved.jpg")  # renamed and moved
+    r = scan(root, PixelEmbedder(), 0.97, not_duplicates=apart)
+    grouped = [sorted(m.entry.path.name for m in g.members) for g in r.groups]
+    assert ["a.jpg", "a_copy.jpg"] in grouped  # the identical copy still groups with a.jpg
+    assert not any("moved.jpg" in g for g in grouped)
+    lower = regroup(r, 0.9)
+    assert not any("moved.jpg" in sorted(m.entry.path.name for m in g.members) and
+                   "a.jpg" in [m.entry.path.name for m in g.members] for g in lower.groups)
+    assert any("moved.jpg" in [m.entry.path.name for m in g.members]
+               for g in scan(root, PixelEmbedder(), 0.97).groups)  # not remembered: grouped
