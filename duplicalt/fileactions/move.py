@@ -24,7 +24,7 @@ from duplicalt.fileactions.locking import Busy, FileLock
 from duplicalt.fileactions.recovery import recover
 from duplicalt.fileactions.restore import restore, select_entries
 from duplicalt.fileactions.safeio import (Changed, Refused, check_no_links, describe,
-                                          lstat_or_none, sha256_file, show, transfer)
+                                          is_file, lstat_or_none, sha256_file, show, transfer)
 
 NAME_MAX = 255
 FULL = ("disk full", "disk quota exceeded")  # describe()'s words: stop trying
@@ -116,6 +116,9 @@ def _prepare(ctx: dict, seq: int, f: FileLike) -> dict:
     path = under_root(ctx["root"], Path(f.path), ctx["memo"])
     st = _inspect(ctx["root"], ctx["backup"], path, f)
     sha = sha256_file(path)
+    same_as = getattr(f, "same_as", ())
+    if same_as and sha not in {_sha_of(ctx["shas"], k) for k in same_as}:
+        raise Refused("no longer byte-identical to the kept photo (changed since the scan)")
     rel = path.relative_to(ctx["root"])
     rec = {"t": "trash" if ctx["trash"] else "move", "batch": ctx["batch"], "seq": seq,
            "src": str(path), "rel": rel.as_posix(), "size": st.st_size,
@@ -124,6 +127,16 @@ def _prepare(ctx: dict, seq: int, f: FileLike) -> dict:
         tmp = ctx["backup"] / mf.part_name(ctx["batch"], seq)
         rec.update(dst=str(backup_target(ctx["backup"], rel)), tmp=str(tmp))
     return rec
+
+
+def _sha_of(memo: dict, path: Path) -> str:
+    """sha256 of a kept regular file ("" when it is not one), once per batch."""
+    if path not in memo:
+        try:
+            memo[path] = sha256_file(path) if is_file(path) else ""
+        except (OSError, ValueError):
+            memo[path] = ""
+    return memo[path]
 
 
 def _journal(j: mf.Journal, ctx: dict, rec: dict) -> None:
@@ -244,6 +257,7 @@ def move_to_backup(files: Iterable[FileLike], root: Path, backup_root: Path, *,
         head = {"t": "batch", "batch": batch, "time": time.strftime("%Y-%m-%d %H:%M:%S"),
                 "root": str(root), "mode": "trash" if trash else "move"}
         ctx = {"root": root, "backup": backup, "batch": batch, "trash": trash, "memo": {},
+               "shas": {},
                "force_copy": force_copy, "head": head, "full": ""}
         out = _run(files, ctx, progress, cancel)
     finally:

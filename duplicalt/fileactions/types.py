@@ -21,6 +21,9 @@ class Candidate:
     path: Path
     size: int | None = None
     mtime_ns: int | None = None
+    # kept photos it must still be byte-identical to (an identical group): checked by
+    # sha256 just before it is moved, so a file rewritten since the scan stays
+    same_as: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,6 @@ one, and in a group of identical files still byte-identical to a kept file.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import dataclass, replace
@@ -195,21 +194,14 @@ def make_plan(decisions: Decisions, rule: str | None = None) -> Plan:
     return Plan(decisions.root, tuple(groups), tuple(skipped))
 
 
-def _head_and_sha(path: Path, whole: bool = True) -> tuple[bytes, str] | None:
-    """The first bytes and (``whole``) the sha256 of a regular file, never read
-    through a link; None when it cannot be read."""
+def _head(path: Path) -> bytes | None:
+    """The first bytes of a regular file, never read through a link; None if unreadable."""
     try:
         fd = os.open(path, os.O_RDONLY | O_NOFOLLOW | getattr(os, "O_BINARY", 0))
     except (OSError, ValueError):
         return None
-    h, head = hashlib.sha256(), b""
     with os.fdopen(fd, "rb") as f:
-        while chunk := f.read(1 << 20 if whole else 32):
-            head = head or chunk[:32]
-            h.update(chunk)
-            if not whole:
-                break
-    return head, h.hexdigest()
+        return f.read(32)
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -219,7 +211,7 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def _refusal(g: PlannedGroup, c: Candidate, kept: list[Path], kept_shas: set[str]) -> str:
+def _refusal(g: PlannedGroup, c: Candidate, kept: list[Path]) -> str:
     """Why a planned removal is not what the scan listed ("" when it may go)."""
     if c.size is None or c.mtime_ns is None:
         return "not as a scan lists it (no size and modification time recorded)"
@@ -228,29 +220,27 @@ def _refusal(g: PlannedGroup, c: Candidate, kept: list[Path], kept_shas: set[str
     st = lstat_or_none(c.path) if "\x00" not in str(c.path) else None
     if st is None or (st.st_size, st.st_mtime_ns) != (c.size, c.mtime_ns):
         return ""  # missing or changed since the scan: move_to_backup says so
-    seen = _head_and_sha(c.path, whole=g.tier == IDENTICAL)
-    if seen is None:
-        return ""  # a link or unreadable: move_to_backup says why
-    if sniff(seen[0]) is None:
+    head = _head(c.path)
+    if head is not None and sniff(head) is None:
         return "not a photo by its content (a scan lists only photos)"
-    if g.tier == IDENTICAL and seen[1] not in kept_shas:
-        return f"no longer byte-identical to a kept photo of group {g.id}"
-    return ""
+    return ""  # a link or unreadable: move_to_backup says why
 
 
 def vet_group(g: PlannedGroup) -> tuple[list[Candidate], list[Outcome]]:
-    """The removals of one group that may go, and the refused ones with the reason."""
+    """The removals of one group that may go, and the refused ones with the reason.
+    In a group of identical files each must still be byte-identical to a kept one
+    (checked by move_to_backup, by sha256, just before it moves)."""
     kept = [p for p in g.keep if is_file(p)]
     if g.remove and not kept:
         return [], [Outcome(c.path, f"no kept file of group {g.id} is still in place; "
                                     "nothing removed from it") for c in g.remove]
-    kept_shas: set[str] = set()
-    if g.tier == IDENTICAL and g.remove:
-        kept_shas = {s[1] for s in map(_head_and_sha, kept) if s is not None}
     ok, refused = [], []
     for c in g.remove:
-        why = _refusal(g, c, kept, kept_shas)
-        (refused.append(Outcome(c.path, why)) if why else ok.append(c))
+        why = _refusal(g, c, kept)
+        if why:
+            refused.append(Outcome(c.path, why))
+        else:
+            ok.append(replace(c, same_as=tuple(kept)) if g.tier == IDENTICAL else c)
     return ok, refused
 
 

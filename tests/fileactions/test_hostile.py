@@ -206,3 +206,18 @@ def test_the_journal_lock_works_without_fcntl(tmp_path, monkeypatch):
                 pass
     with mf.Journal(tmp_path):
         pass
+
+
+def test_a_candidate_no_longer_identical_to_its_kept_photo_is_not_moved(tmp_path):
+    """Item 7: the apply path re-checks byte-identical groups by sha256 before moving."""
+    root = tmp_path / "photos"
+    make_files(root, ["keep.jpg"])
+    (root / "copy.jpg").write_bytes((root / "keep.jpg").read_bytes())
+    (root / "stale.jpg").write_bytes((root / "keep.jpg").read_bytes()[:-1] + b"!")
+    files = [Candidate(c.path, c.size, c.mtime_ns, same_as=(root / "keep.jpg",))
+             for c in cands(root, ["copy.jpg", "stale.jpg"])]
+    report = move_to_backup(files, root, tmp_path / "bk")
+    assert [o.path.name for o in report.moved] == ["copy.jpg"]
+    assert [(o.path.name, o.reason.split(" (")[0]) for o in report.skipped] == [
+        ("stale.jpg", "no longer byte-identical to the kept photo")]
+    assert (root / "stale.jpg").is_file() and (root / "keep.jpg").is_file()
