@@ -50,8 +50,31 @@ def apply(root: Path, backup: Path, entries: list[FileEntry], trash: bool) -> Mo
     return move_to_backup(candidates(entries), root, backup, trash=trash)
 
 
-def undo(applied: Applied) -> RestoreReport:
-    return restore(applied.backup, batch=applied.batch)
+def apply_roots(jobs: list[tuple[Path, Path, list[FileEntry]]], trash: bool
+                ) -> tuple[MoveReport, list[Applied]]:
+    """Each scanned folder's photos into that folder's own backup (paths inside a
+    backup stay relative to their root); one report for all, one Applied per batch."""
+    reports = [(backup, move_to_backup(candidates(entries), root, backup, trash=trash))
+               for root, backup, entries in jobs if entries]
+    merged = MoveReport(
+        batch=reports[0][1].batch if reports else "",
+        moved=tuple(o for _, r in reports for o in r.moved),
+        skipped=tuple(o for _, r in reports for o in r.skipped),
+        failed=tuple(o for _, r in reports for o in r.failed), trash=trash,
+        recovery=next((r.recovery for _, r in reports if r.recovery is not None), None))
+    applied = [Applied(backup, r.batch, trash, tuple(o.path for o in r.moved))
+               for backup, r in reports if r.moved]
+    return merged, applied
+
+
+def undo(applied: Applied | list[Applied]) -> RestoreReport:
+    """Put an applied batch back (or several: one per scanned folder)."""
+    if isinstance(applied, Applied):
+        return restore(applied.backup, batch=applied.batch)
+    reports = [restore(a.backup, batch=a.batch) for a in applied]
+    return RestoreReport(restored=tuple(o for r in reports for o in r.restored),
+                         skipped=tuple(o for r in reports for o in r.skipped),
+                         failed=tuple(o for r in reports for o in r.failed))
 
 
 def restore_all(backup: Path) -> RestoreReport:

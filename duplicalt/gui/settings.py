@@ -51,16 +51,70 @@ class Settings:
     def folder(self, value: Path) -> None:
         self.store.setValue("scan/folder", str(value))
 
-    def threshold(self) -> float | None:
-        """The similarity the user last chose with the slider (None: the model's default)."""
+    @staticmethod
+    def _threshold_key(verified: bool) -> str:
+        # one remembered value per kind of scan: the verified and the embedding-only
+        # scans are calibrated far apart (e.g. 0.55 and 0.85)
+        return "scan/threshold-verified" if verified else "scan/threshold-embedding"
+
+    def threshold(self, verified: bool = True, model_id: str = "") -> float | None:
+        """The similarity the user last chose with the slider for this kind of scan
+        and this model (None: the model's calibrated threshold)."""
         try:
-            value = float(self._get("scan/threshold"))
+            value = float(self._get(self._threshold_key(verified)))
         except (TypeError, ValueError):
             return None
+        if model_id and self._get(self._threshold_key(verified) + "-model", model_id) != model_id:
+            return None  # chosen for another model: its calibration does not carry over
         return value if 0.0 < value <= 1.0 else None
 
-    def set_threshold(self, value: float) -> None:
-        self.store.setValue("scan/threshold", round(float(value), 4))
+    def set_threshold(self, value: float, verified: bool = True, model_id: str = "") -> None:
+        self.store.setValue(self._threshold_key(verified), round(float(value), 4))
+        self.store.setValue(self._threshold_key(verified) + "-model", model_id)
+
+    def remembered(self) -> dict[bool, tuple[float, str]]:
+        """{verified: (slider value, the model it was chosen for)} as far as remembered."""
+        out = {}
+        for verified in (True, False):
+            value = self.threshold(verified)
+            if value is not None:
+                out[verified] = (value, str(self._get(self._threshold_key(verified) + "-model",
+                                                      "")))
+        return out
+
+    def _paths(self, key: str) -> list[Path]:
+        value = self._get(key)
+        if isinstance(value, str):
+            value = [v for v in value.split("\n") if v]
+        return [Path(v) for v in (value or []) if v]
+
+    def _set_paths(self, key: str, paths) -> None:
+        self.store.setValue(key, "\n".join(str(p) for p in paths))
+
+    @property
+    def folders(self) -> list[Path]:
+        """The folders of the last scan (the first is ``folder``)."""
+        return self._paths("scan/folders") or ([self.folder] if self.folder else [])
+
+    @folders.setter
+    def folders(self, value) -> None:
+        self._set_paths("scan/folders", value)
+
+    @property
+    def references(self) -> list[Path]:
+        return self._paths("scan/references")
+
+    @references.setter
+    def references(self, value) -> None:
+        self._set_paths("scan/references", value)
+
+    @property
+    def excluded(self) -> list[Path]:
+        return self._paths("scan/excluded")
+
+    @excluded.setter
+    def excluded(self, value) -> None:
+        self._set_paths("scan/excluded", value)
 
     def backup_for(self, folder: Path) -> Path:
         """The backup folder chosen for ``folder`` before, else the default."""

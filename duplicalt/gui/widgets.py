@@ -2,6 +2,7 @@
 panel of unreadable photos."""
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -15,6 +16,19 @@ STAGES = {"model": "Loading the model", "walk": "Finding photos",
           "hash": "Looking for identical files", "embed": "Comparing photos",
           "verify": "Checking close pairs", "group": "Grouping"}
 UNITS = {"walk": "files", "hash": "files", "embed": "photos"}
+# each stage's share of one progress bar over the whole scan (the ETA is for all of it)
+WEIGHTS = {"model": 0.03, "walk": 0.04, "hash": 0.03, "embed": 0.70, "verify": 0.18,
+           "group": 0.02}
+ORDER = tuple(WEIGHTS)
+
+
+def overall(stage: str, done: int, total: int) -> float:
+    """The share of the whole scan finished, given the current stage's progress."""
+    if stage not in WEIGHTS:
+        return 0.0
+    k = ORDER.index(stage)
+    part = min(done / total, 1.0) if total > 0 else 0.0
+    return sum(WEIGHTS[s] for s in ORDER[:k]) + WEIGHTS[stage] * part
 
 
 def eta_text(seconds: float | None) -> str:
@@ -26,6 +40,36 @@ def eta_text(seconds: float | None) -> str:
     if s < 3600:
         return f"{s // 60} min {s % 60:02d} s"
     return f"{s // 3600} h {s % 3600 // 60:02d} min"
+
+
+class ElidedLabel(QLabel):
+    """One line of plain text that ends in "…" (or loses its middle) when it does
+    not fit, with the whole text as its tooltip; never cut off mid-letter."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None,
+                 mode: Qt.TextElideMode = Qt.ElideRight) -> None:
+        super().__init__(parent)
+        self._full, self._mode = "", mode
+        self.setTextFormat(Qt.PlainText)
+        self.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
+        self.setMinimumWidth(1)
+        self.setText(text)
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
+        self._full = text or ""
+        self.setToolTip(self._full)
+        self._elide()
+
+    def full_text(self) -> str:
+        return self._full
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        width = max(self.width() - 2, 1)
+        super().setText(self.fontMetrics().elidedText(self._full, self._mode, width))
 
 
 def _button(text: str, parent: QWidget, name: str = "") -> QPushButton:
@@ -42,9 +86,8 @@ class TopBar(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.open_button = _button("Open folder…", self)
-        self.folder_label = QLabel("No folder chosen", self)
+        self.folder_label = ElidedLabel("No folder chosen", self, Qt.ElideMiddle)
         self.folder_label.setObjectName("muted")
-        self.folder_label.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
         self.slider = QSlider(Qt.Horizontal, self)
         self.slider.setFocusPolicy(Qt.NoFocus)
         self.slider.setMinimumWidth(self.fontMetrics().horizontalAdvance("M") * 12)
@@ -74,9 +117,9 @@ class TopBar(QWidget):
         for w in (self.caption, self.slider, self.value_label):
             w.setVisible(visible)
 
-    def set_folder(self, folder: Path | None) -> None:
-        self.folder_label.setText(str(folder) if folder else "No folder chosen")
-        self.folder_label.setToolTip(str(folder) if folder else "")
+    def set_folder(self, folder: Path | None, more: str = "") -> None:
+        text = str(folder) + more if folder else "No folder chosen"
+        self.folder_label.setText(text)
 
     def set_range(self, floor: float, value: float) -> None:
         self.slider.blockSignals(True)
@@ -98,6 +141,7 @@ class StartPage(QWidget):
         super().__init__(parent)
         title = QLabel("Drop a folder here", self)
         title.setObjectName("hero")
+        title.setAlignment(Qt.AlignCenter)
         text = QLabel("or choose one with <b>Open folder…</b> (Ctrl+O). DuplicAlt finds "
                       "duplicate and near-duplicate photos in it, offline.<br>Nothing is "
                       "deleted: photos you remove are moved into a backup folder.", self)
@@ -105,20 +149,42 @@ class StartPage(QWidget):
         text.setWordWrap(True)
         text.setAlignment(Qt.AlignCenter)
         self.open_button = _button("Open folder…", self, "primary")
+        self.last_button = _button("", self)
+        self.last_button.hide()
+        holder = QWidget(self)
+        inner = QVBoxLayout(holder)
+        inner.setContentsMargins(0, 0, 0, 0)
+        inner.addWidget(title)
+        inner.addSpacing(8)
+        inner.addWidget(text)
+        inner.addSpacing(16)
+        for b in (self.open_button, self.last_button):
+            inner.addWidget(b, 0, Qt.AlignCenter)
+        holder.setFixedWidth(self.fontMetrics().horizontalAdvance("M") * 40)
         box = QVBoxLayout(self)
         box.addStretch(2)
-        box.addWidget(title, 0, Qt.AlignCenter)
-        box.addSpacing(8)
-        box.addWidget(text, 0, Qt.AlignCenter)
-        box.addSpacing(16)
-        box.addWidget(self.open_button, 0, Qt.AlignCenter)
+        box.addWidget(holder, 0, Qt.AlignHCenter)
         box.addStretch(3)
-        text.setMaximumWidth(self.fontMetrics().horizontalAdvance("M") * 40)
+
+    def offer_last(self, folders: list[Path]) -> None:
+        """A button that scans the last folders again (their work is in the cache)."""
+        if not folders:
+            self.last_button.hide()
+            return
+        name = folders[0].name or str(folders[0])
+        more = f" and {len(folders) - 1} more" if len(folders) > 1 else ""
+        fm = self.fontMetrics()
+        shown = fm.elidedText(f"Reopen {name}{more}", Qt.ElideMiddle,
+                              fm.horizontalAdvance("M") * 36)
+        self.last_button.setText(shown)
+        self.last_button.setToolTip("\n".join(str(f) for f in folders))
+        self.last_button.show()
 
 
 class ScanPage(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.started, self.fraction = time.monotonic(), 0.0
         self.title = QLabel("Scanning", self)
         self.title.setObjectName("hero")
         self.folder = QLabel(self)
@@ -148,10 +214,13 @@ class ScanPage(QWidget):
         box.addWidget(holder, 0, Qt.AlignCenter)
         box.addStretch(3)
 
-    def start(self, folder: Path) -> None:
+    def start(self, folder: Path, more: str = "") -> None:
         self.title.setText("Scanning")
-        self.folder.setText(str(folder))
-        self.bar.setRange(0, 0)
+        self.folder.setText(str(folder) + more)
+        self.started = time.monotonic()
+        self.fraction = 0.0
+        self.bar.setRange(0, 1000)
+        self.bar.setValue(0)
         self.detail.setText("Starting…")
         self.cancel_button.setEnabled(True)
         self.cancel_button.setText("Cancel")
@@ -162,19 +231,19 @@ class ScanPage(QWidget):
         self.cancel_button.setText("Stopping after this batch…")
 
     def show_progress(self, p: Progress) -> None:
+        """One bar over the whole scan; its ETA is for all of it, never restarting per stage."""
         stage = STAGES.get(p.stage, p.stage.capitalize())
-        if p.total <= 0:
-            self.bar.setRange(0, 0)
-            count = f"{p.done} {UNITS.get(p.stage, '')}".strip() if p.done else ""
-            self.detail.setText(" · ".join(t for t in (stage, count) if t) + "…")
-            return
-        self.bar.setRange(0, p.total)
-        self.bar.setValue(min(p.done, p.total))
+        self.fraction = max(self.fraction, overall(p.stage, p.done, p.total))
+        self.bar.setValue(int(self.fraction * 1000))
         unit = UNITS.get(p.stage, "")
-        parts = [stage, f"{p.done} / {p.total} {unit}".strip()]
-        if p.rate > 0 and p.done < p.total:
-            parts.append(f"{p.rate:.1f} {unit or 'items'}/s")
-            parts.append(f"about {eta_text(p.eta_s)} left")
+        parts = [stage]
+        if p.total > 0:
+            parts.append(f"{p.done} / {p.total} {unit}".strip())
+        elif p.done:
+            parts.append(f"{p.done} {unit}".strip())
+        elapsed = time.monotonic() - self.started
+        if self.fraction >= 0.08 and elapsed > 1.0 and self.fraction < 1.0:
+            parts.append(f"about {eta_text(elapsed * (1 - self.fraction) / self.fraction)} left")
         self.detail.setText("  ·  ".join(parts))
 
 

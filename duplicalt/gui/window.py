@@ -1,5 +1,7 @@
-"""The main window: pick a folder, scan it in a worker, regroup with the slider,
-review groups side by side (marks, apply and undo live in review_actions.py)."""
+"""The main window: pick folders, scan them in a worker, regroup with the slider,
+review groups side by side (marks, apply and undo live in review/actions.py; the
+right-click menu, "not a duplicate", the selection assistant, export, several
+folders and the kept session in session/actions.py)."""
 from __future__ import annotations
 
 import threading
@@ -13,15 +15,17 @@ from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QSplitter, QSta
 
 from duplicalt.scan.types import Embedder, ScanResult
 from duplicalt.pairing.types import Group
-from duplicalt.photos.walk import folder_problem
 from duplicalt.gui import dialogs
 from duplicalt.gui.scan.warm_up import settle_garbage
+from duplicalt.gui.session.actions import SessionActions
+from duplicalt.gui.session.folders import FolderActions
+from duplicalt.review.not_duplicates import NotDuplicates
 from duplicalt.gui.review.marks import Decisions
 from duplicalt.gui.review.group_list import GroupModel, GroupTable
 from duplicalt.gui.review.panel import ReviewPanel
 from duplicalt.gui.review.actions import ReviewActions
-from duplicalt.gui.scan.worker import ScanJob, ScanOutcome, ScanRequest, load_default_embedder
-from duplicalt.gui.settings import Settings, is_inside
+from duplicalt.gui.scan.worker import ScanJob, ScanOutcome, load_default_embedder
+from duplicalt.gui.settings import Settings
 from duplicalt.gui.scan.regrouper import Regrouper
 from duplicalt.gui.scan.tasks import TaskRunner
 from duplicalt.gui.review.thumbs import ImageLoader
@@ -30,11 +34,18 @@ from duplicalt.gui.widgets import ProblemsPanel, ScanPage, StartPage, TopBar
 START, SCANNING, RESULTS = range(3)
 
 
-class MainWindow(ReviewActions, QMainWindow):
+class MainWindow(FolderActions, SessionActions, ReviewActions, QMainWindow):
     def __init__(self, settings: Settings | None = None,
                  embedder_factory: Callable[[], Embedder] | None = None,
-                 cache_path: Path | None = None) -> None:
+                 cache_path: Path | None = None, data_dir: Path | None = None) -> None:
         super().__init__()
+        self.data_dir = data_dir  # saved marks and "not duplicate" pairs (None: the user's)
+        self.apart = NotDuplicates(data_dir / "not-duplicates.json" if data_dir else None)
+        self.folders: list[Path] = []  # scanned (the first is ``folder``)
+        self.references: list[Path] = []  # scanned, never offered for removal
+        self.excluded: list[Path] = []
+        self._suggestions: dict = {}  # member paths -> Suggestion (the keeper reads files)
+        self._closing_ok = False
         self.setWindowTitle("DuplicAlt")
         self.settings = settings or Settings()
         self.cache_path = cache_path
@@ -70,6 +81,8 @@ class MainWindow(ReviewActions, QMainWindow):
         self.top.apply_button.clicked.connect(self.apply)
         self.start_page = StartPage(self)
         self.start_page.open_button.clicked.connect(self.choose_folder)
+        self.start_page.last_button.clicked.connect(self.reopen_last)
+        self.start_page.offer_last(self._last_folders())
         self.scan_page = ScanPage(self)
         self.scan_page.cancel_button.clicked.connect(self.cancel_scan)
         self.stack = QStackedWidget(self)
@@ -98,6 +111,12 @@ class MainWindow(ReviewActions, QMainWindow):
         self.review = ReviewPanel(self.loader, self.decisions, self)
         self.review.markRequested.connect(self.mark_member)
         self.review.keepSuggested.connect(self.keep_suggested)
+        self.review.menuRequested.connect(self.photo_menu)
+        self.partial = QLabel("Scan cancelled: this is a partial result. Scan again (F5) to "
+                              "finish; the work done so far is cached.", self)
+        self.partial.setObjectName("warning")
+        self.partial.setWordWrap(True)
+        self.partial.hide()
         split = QSplitter(Qt.Horizontal, self)
         split.setChildrenCollapsible(False)
         split.addWidget(self.tabs)
@@ -108,13 +127,21 @@ class MainWindow(ReviewActions, QMainWindow):
         page = QWidget(self)
         box = QVBoxLayout(page)
         box.setContentsMargins(12, 4, 12, 8)
-        box.addWidget(split)
+        box.addWidget(self.partial)
+        box.addWidget(split, 1)
         return page
 
     def _menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
         self._action(file_menu, "&Open folder…", QKeySequence.Open, self.choose_folder)
+        self._action(file_menu, "A&dd folder to the scan…", None, self.add_folder)
+        self._action(file_menu, "Add &reference folder (never removed)…", None,
+                     self.add_reference)
+        self._action(file_menu, "E&xclude folder…", None, self.exclude_folder)
+        self._action(file_menu, "Scan the &first folder alone", None, self.clear_folders)
         self._action(file_menu, "&Scan again", QKeySequence("F5"), self.rescan)
+        self._action(file_menu, "E&xport groups (JSON or CSV)…", QKeySequence("Ctrl+E"),
+                     lambda: self.export_groups())
         self._action(file_menu, "&Apply…", QKeySequence("Ctrl+Return"), self.apply)
         self._action(file_menu, "&Put back everything from the backup folder…", None,
                      self.restore_everything)
@@ -124,6 +151,12 @@ class MainWindow(ReviewActions, QMainWindow):
         edit = self.menuBar().addMenu("&Edit")
         self._action(edit, "&Undo", QKeySequence.Undo, self.undo)
         self._action(edit, "Keep suggested in &every group", None, self.keep_suggested_all)
+        self._action(edit, "Selection &assistant…", QKeySequence("Ctrl+A"),
+                     lambda: self.selection_assistant())
+        edit.addSeparator()
+        self._action(edit, "&Not a duplicate of the left photo", None,
+                     lambda: self.not_duplicate())
+        self._action(edit, "Not &duplicates…", None, self.show_apart)
 
     def _action(self, menu, text: str, keys, slot) -> QAction:
         action = QAction(text, self)
@@ -138,7 +171,8 @@ class MainWindow(ReviewActions, QMainWindow):
                 "Up": lambda: self.table.step(-1), "Down": lambda: self.table.step(1),
                 "K": self.keep_current, "R": self.remove_current,
                 "Delete": self.remove_current, "Space": self.review.swap,
-                "S": self.keep_suggested}
+                "S": self.keep_suggested, "O": self.open_current, "F": self.reveal_current,
+                "Ctrl+Shift+C": self.copy_current, "N": lambda: self.not_duplicate()}
         for key, slot in keys.items():
             QShortcut(QKeySequence(key), self, slot, context=Qt.WindowShortcut)
 
@@ -154,32 +188,6 @@ class MainWindow(ReviewActions, QMainWindow):
         if chosen:
             self.start_scan(Path(chosen))
 
-    def rescan(self) -> None:
-        if self.folder is not None:
-            self.start_scan(self.folder)
-
-    def start_scan(self, folder: Path) -> bool:
-        if self.job is not None:
-            return False
-        folder = Path(folder).resolve()
-        problem = folder_problem(folder)
-        if problem:
-            dialogs.error(self, "Cannot scan this folder", problem)
-            return False
-        self.folder, self.settings.folder = folder, folder
-        self.backup = self.settings.backup_for(folder)
-        self.top.set_folder(folder)
-        self.setWindowTitle(f"{folder.name} – DuplicAlt")
-        self.gone.clear()
-        self.scan_page.start(folder)
-        self._set_page(SCANNING)
-        exclude = (self.backup,) if is_inside(self.backup, folder) else ()
-        req = ScanRequest(folder, self.settings.threshold(), exclude, self.cache_path,
-                          self.settings.verify)
-        self.job = ScanJob(self.runner, self._get_embedder)
-        self.job.start(req, self.scan_page.show_progress, self._scan_done, self._scan_failed)
-        return True
-
     def _get_embedder(self) -> Embedder:  # runs in the scan worker
         with self._embedder_lock:
             if self._embedder is None:
@@ -194,19 +202,24 @@ class MainWindow(ReviewActions, QMainWindow):
     def _scan_done(self, out: ScanOutcome) -> None:
         self.job = None
         self.base = self.view = out.result
+        self._verified, self._model_id = out.verified, out.result.model_id
+        restored = self.restore_marks(out.result)
         self.regrouper.reset(out.result, out.threshold)
         settle_garbage()  # the scan's many small objects: keep them out of full collections
         self.top.set_range(out.floor, out.threshold)
         self.problems.show_items(out.result.root, out.result.unreadable, out.result.links)
         n_bad = len(out.result.unreadable) + len(out.result.links)
         self.tabs.setTabText(1, f"Unreadable ({n_bad})" if n_bad else "Unreadable")
+        s = out.result.stats
+        self.partial.setVisible(s.cancelled)
+        self.review.note = "partial result (scan cancelled)" if s.cancelled else ""
         self._show_view(keep_current=False)
         self._set_page(RESULTS)
-        s = out.result.stats
         note = "Scan cancelled: partial result (finished work is cached). " if s.cancelled else ""
+        kept = f" {restored} saved marks restored." if restored else ""
         self.statusBar().showMessage(
             f"{note}{s.files} photos in {s.seconds:.1f} s, {s.embedded} compared now, "
-            f"{s.cached} from the cache.", 15000)
+            f"{s.cached} from the cache.{kept}", 15000)
 
     def _scan_failed(self, exc: BaseException) -> None:
         self.job = None
@@ -218,7 +231,8 @@ class MainWindow(ReviewActions, QMainWindow):
     # -- threshold ---------------------------------------------------------------
     def _threshold_moved(self, value: float) -> None:
         self.top.show_value(value)
-        self.settings.set_threshold(value)
+        self.settings.set_threshold(value, getattr(self, "_verified", self.settings.verify),
+                                    getattr(self, "_model_id", ""))
         self._regroup_timer.start()
 
     def _regroup_now(self) -> None:
@@ -239,6 +253,8 @@ class MainWindow(ReviewActions, QMainWindow):
         self.groups = []
         for g in self.view.groups:
             members = tuple(m for m in g.members if m.entry.path not in self.gone)
+            if all(self.view.is_reference(m.entry) for m in members):
+                continue  # reference photos alone: nothing to decide
             if len(members) >= 2:
                 self.groups.append(g if len(members) == len(g.members) else
                                    Group(g.tier, members, ()))
@@ -292,6 +308,11 @@ class MainWindow(ReviewActions, QMainWindow):
             self.resize(em * 120, em * 72)
 
     def closeEvent(self, event) -> None:
+        if not self._closing_ok and not self.confirm_quit():
+            event.ignore()
+            return
+        self._closing_ok = True
+        self.save_marks()
         self.settings.geometry = self.saveGeometry()
         self.settings.sync()
         if self.job is not None:

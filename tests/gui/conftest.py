@@ -28,6 +28,21 @@ def photo_folder(tmp_path):
     return root
 
 
+@pytest.fixture(autouse=True)
+def no_quit_question(monkeypatch):
+    """Closing a window with marks not applied asks first; tests that do not answer
+    that question turn it off (test_session asks it on purpose)."""
+    from duplicalt.gui.session.actions import SessionActions
+
+    monkeypatch.setattr(SessionActions, "ask_before_quit", False)
+
+
+@pytest.fixture(autouse=True)
+def user_data(tmp_path, monkeypatch):
+    """Saved marks and "not duplicate" pairs go to the test's own folder."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+
+
 @pytest.fixture()
 def settings(tmp_path):
     from PySide6.QtCore import QSettings

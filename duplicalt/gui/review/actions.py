@@ -26,12 +26,28 @@ class ReviewActions:
     def _show_group(self, gid: int) -> None:
         if 1 <= gid <= len(self.groups):
             g = self.groups[gid - 1]
-            self.review.show_group(gid, len(self.groups), g, suggest(g))
+            refs = {m.entry.path for m in g.members if self.is_reference(m)}
+            self.review.show_group(gid, len(self.groups), g, self.suggestion_for(g), refs)
+
+    def is_reference(self, member) -> bool:
+        """A photo from a reference folder: shown, never offered for removal."""
+        view = self.view
+        return view is not None and view.is_reference(member.entry)
+
+    def suggestion_for(self, g):
+        """The suggested keeper of a group (remembered: the evidence reads the files)."""
+        key = tuple(m.entry.path for m in g.members)
+        hit = self._suggestions.get(key)
+        if hit is None:
+            hit = suggest(g, [self.is_reference(m) for m in g.members])
+            self._suggestions[key] = hit
+        return hit
 
     def _refresh_marks(self) -> None:
         self.review.refresh_marks()
         self.group_model.marks_changed()
         self._update_counts()
+        self.save_marks()
 
     def _update_counts(self) -> None:
         pending = self.decisions.removals(self.groups)
@@ -55,6 +71,9 @@ class ReviewActions:
         if g is None or self.busy_files:
             return
         path = g.members[index].entry.path
+        if mark == REMOVE and self.is_reference(g.members[index]):
+            self.statusBar().showMessage("A photo in a reference folder is never removed.", 5000)
+            return
         if self.decisions.get(path) == mark:
             mark = None  # pressing the same mark again clears it
         elif mark == REMOVE and self.decisions.would_empty(g, path):
@@ -69,7 +88,7 @@ class ReviewActions:
         if g is None or self.busy_files:
             return
         keeper = self.review.suggestion.index
-        self.decisions.set({m.entry.path: KEEP if k == keeper else REMOVE
+        self.decisions.set({m.entry.path: KEEP if k == keeper or self.is_reference(m) else REMOVE
                             for k, m in enumerate(g.members)}, label="keep suggested")
         self._refresh_marks()
         self.table.step(1)
@@ -79,9 +98,9 @@ class ReviewActions:
             return
         keep, remove = set(), set()
         for g in self.groups:
-            keeper = suggest(g).index
+            keeper = self.suggestion_for(g).index
             for k, m in enumerate(g.members):
-                (keep if k == keeper else remove).add(m.entry.path)
+                (keep if k == keeper or self.is_reference(m) else remove).add(m.entry.path)
         changes = {p: REMOVE for p in remove - keep}
         changes.update({p: KEEP for p in keep})
         self.decisions.set(changes, label="keep suggested in every group")
@@ -97,28 +116,38 @@ class ReviewActions:
                     seen.setdefault(m.entry.path, m.entry)
         return list(seen.values())
 
+    def _jobs(self, entries: list[FileEntry]) -> list[tuple[Path, Path, list[FileEntry]]]:
+        """(root, its backup folder, its photos) for each scanned folder with removals."""
+        by_root: dict[Path, list[FileEntry]] = {}
+        for e in entries:
+            by_root.setdefault(e.root or self.folder, []).append(e)
+        return [(root, self.backup if root == self.folder else self.settings.backup_for(root),
+                 items) for root, items in by_root.items()]
+
     def apply(self) -> None:
-        entries = self._entries_to_remove()
+        entries = [e for e in self._entries_to_remove() if not self.view.is_reference(e)] \
+            if self.view is not None else []
         if not entries or self.busy_files or self.folder is None:
             if not entries:
                 self.statusBar().showMessage("Nothing is marked Remove.", 5000)
             return
         trash = self.settings.removal == TRASH
-        problem = file_actions.check_backup(self.folder, self.backup)
-        if problem:
-            dialogs.error(self, "Backup folder cannot be used", problem)
-            return
+        jobs = self._jobs(entries)
+        for root, backup, _items in jobs:
+            problem = file_actions.check_backup(root, backup)
+            if problem:
+                dialogs.error(self, "Backup folder cannot be used", problem)
+                return
         size = sum(e.size for e in entries)
         if not dialogs.confirm_apply(self, len(entries), size, self.folder, self.backup,
                                      TRASH if trash else "backup"):
             return
         self._set_busy(True, "Moving photos…" if not trash else "Sending to the trash…")
-        folder, backup = self.folder, self.backup
-        self.runner.run(lambda: file_actions.apply(folder, backup, entries, trash),
-                        lambda report: self._applied(report, backup, size),
+        self.runner.run(lambda: file_actions.apply_roots(jobs, trash),
+                        lambda out: self._applied(out[0], out[1], self.backup, size),
                         lambda exc: self._file_error("Apply failed", exc))
 
-    def _applied(self, report, backup: Path, size: int) -> None:
+    def _applied(self, report, batches, backup: Path, size: int) -> None:
         self._set_busy(False)
         moved = [o.path for o in report.moved]
         self.gone.update(moved)
@@ -126,9 +155,10 @@ class ReviewActions:
         if report.trash:
             self.decisions.drop(moved)
         elif moved:
-            applied = file_actions.Applied(backup, report.batch, False, tuple(moved))
-            self.decisions.record_apply(moved, applied, label="apply")
+            batch = batches[0] if len(batches) == 1 else batches
+            self.decisions.record_apply(moved, batch, label="apply")
         self._show_view(keep_current=True)
+        self.save_marks()
         text, problems = file_actions.apply_summary(report, backup, size)
         self.statusBar().showMessage(text, 15000)
         dialogs.summary(self, "Done", text, problems)
@@ -171,6 +201,7 @@ class ReviewActions:
         self.loader.forget(restored)
         self.decisions.undo_apply(step, restored)
         self._show_view(keep_current=True)
+        self.save_marks()
         text, problems = file_actions.undo_summary(report)
         self.statusBar().showMessage(text, 15000)
         if problems:

@@ -22,17 +22,20 @@ def megapixels(m: Member) -> str:
     if not m.info:
         return "?"
     mp = m.info.width * m.info.height / 1e6
-    return f"{m.info.width} × {m.info.height}  ({mp:.1f} MP)"
+    shown = f"{mp:.1f}" if mp >= 0.95 else f"{mp:.2f}".rstrip("0").rstrip(".") if mp >= 0.01 \
+        else "< 0.01"
+    return f"{m.info.width} × {m.info.height} · {shown} MP"
 
 
-def facts(m: Member) -> dict[str, str]:
+def facts(m: Member, similarity: float | None = None) -> dict[str, str]:
+    """What the card shows; ``similarity`` is to the photo beside it (else to the centre)."""
     info = m.info
     return {
         "Resolution": megapixels(m),
         "File size": human_size(m.entry.size),
         "Format": (info.format if info else m.entry.kind).upper(),
         "Taken": (info.taken if info and info.taken else "no EXIF date"),
-        "Similarity": f"{m.similarity:.3f}",
+        "Similarity": f"{m.similarity if similarity is None else similarity:.3f}",
         "Path": m.entry.rel,
     }
 
@@ -49,7 +52,19 @@ class Suggestion:
     reason: str
 
 
-def suggest(group: Group) -> Suggestion:
-    """The core's keeper rule: highest resolution, then larger file, then an EXIF date."""
-    index, reason = suggest_keeper(group.members)
+def suggest(group: Group, reference: list[bool] | None = None) -> Suggestion:
+    """The core's keeper rule (review/keeper.py: the original, by evidence); with
+    reference flags, a reference photo when the group has one."""
+    index, reason = suggest_keeper(group.members, reference=reference)
     return Suggestion(index, reason)
+
+
+def pair_similarity(group: Group, a: int, b: int) -> float | None:
+    """The similarity between members a and b, as the scan measured it."""
+    a, b = min(a, b), max(a, b)
+    for i, j, s in group.pairs:
+        if i == a and j == b:
+            return float(s)
+    if a == 0:
+        return float(group.members[b].similarity)
+    return None

@@ -106,9 +106,16 @@ class GroupModel(QAbstractTableModel):
             self.dataChanged.emit(self.index(0, MARKED), self.index(last, MARKED))
 
     def sort(self, column: int, order=Qt.AscendingOrder) -> None:
+        """Re-sort; the highlighted row (a persistent index) moves with its group, so
+        the row shown highlighted is still the group under review."""
         self.layoutAboutToBeChanged.emit()
+        before = [gid for gid, _ in self.rows]
         self._sort = (column, order)
         self._apply_sort()
+        where = {gid: k for k, (gid, _) in enumerate(self.rows)}
+        old = self.persistentIndexList()
+        self.changePersistentIndexList(
+            old, [self.index(where[before[i.row()]], i.column()) for i in old])
         self.layoutChanged.emit()
 
     def _apply_sort(self) -> None:

@@ -16,9 +16,10 @@ from duplicalt.pairing.types import Group
 from duplicalt.gui.review import photo_view
 from duplicalt.gui import theme
 from duplicalt.gui.review.marks import KEEP, REMOVE, Decisions
-from duplicalt.gui.review.facts import Suggestion, differences
+from duplicalt.gui.review.facts import Suggestion, differences, pair_similarity
 from duplicalt.gui.review.photo_card import PhotoCard
 from duplicalt.gui.review.thumbs import ImageLoader
+from duplicalt.gui.widgets import ElidedLabel
 
 PREVIEW = 2048  # longest side of the decoded preview
 FULL_CAP = 6144  # zoomed in past the preview: decoded again up to this long side
@@ -30,6 +31,7 @@ HINT = ("←/→ photo    ↑/↓ group    K keep    R / Del remove    Space swa
 class ReviewPanel(QWidget):
     markRequested = Signal(int, str)  # member index, KEEP/REMOVE
     keepSuggested = Signal()
+    menuRequested = Signal(int, object)  # member index, global position
 
     def __init__(self, loader: ImageLoader, decisions: Decisions,
                  parent: QWidget | None = None) -> None:
@@ -37,8 +39,10 @@ class ReviewPanel(QWidget):
         self.loader, self.decisions = loader, decisions
         self.group: Group | None = None
         self.suggestion: Suggestion | None = None
+        self.reference: set = set()  # paths of reference photos (never removed)
+        self.note = ""  # shown after the heading (a cancelled scan's partial result)
         self.left = self.right = 0
-        self.heading = QLabel(self)
+        self.heading = ElidedLabel("", self)
         self.heading.setObjectName("title")
         self.suggest_button = QPushButton("Keep suggested   S", self)
         self.suggest_button.setFocusPolicy(Qt.NoFocus)
@@ -48,6 +52,8 @@ class ReviewPanel(QWidget):
         self._full_wanted: set[str] = set()  # paths zoomed in past their preview
         for side, card in enumerate(self.cards):
             card.markClicked.connect(lambda mark, s=side: self._mark_side(s, mark))
+            card.menuRequested.connect(lambda pos, s=side: self.menuRequested.emit(
+                self.left if s == 0 else self.right, pos))
             card.canvas.viewChanged.connect(self._view_changed)
         self.strip = self._make_strip()
         self._strip_state: dict[int, tuple] = {}  # row -> (mark, shown) as last drawn
@@ -91,8 +97,9 @@ class ReviewPanel(QWidget):
 
     # -- showing -----------------------------------------------------------------
     def show_group(self, gid: int, total: int, group: Group | None,
-                   suggestion: Suggestion | None) -> None:
+                   suggestion: Suggestion | None, reference: set | None = None) -> None:
         old, self.group, self.suggestion = self.group, group, suggestion
+        self.reference = reference or set()
         if group is None:
             self.heading.setText("No group selected")
             for card in self.cards:
@@ -101,7 +108,8 @@ class ReviewPanel(QWidget):
             self.strip.hide()
             return
         kind = "Identical files" if group.tier == "identical" else "Similar photos"
-        self.heading.setText(f"Group {gid} of {total}  ·  {kind}  ·  {len(group.members)} photos")
+        self.heading.setText(f"Group {gid} of {total}  ·  {kind}  ·  {len(group.members)} photos"
+                             + (f"  ·  {self.note}" if self.note else ""))
         if old is not None and _paths(old) == _paths(group) and old.tier == group.tier:
             return  # regrouped, same photos: keep the pair, zoom and strip as they are
         self._full_wanted.clear()
@@ -141,9 +149,12 @@ class ReviewPanel(QWidget):
         g = self.group
         a, b = g.members[self.left], g.members[self.right]
         diff = differences(a, b)
+        sim = pair_similarity(g, self.left, self.right)
         for card, k, m in ((self.cards[0], self.left, a), (self.cards[1], self.right, b)):
             keeper = self.suggestion and self.suggestion.index == k
-            card.show_member(m, diff, self.suggestion.reason if keeper else None)
+            card.show_member(m, diff, self.suggestion.reason if keeper else None,
+                             sim if card.side == "right" else None,
+                             m.entry.path in self.reference)
             self._load(card)
         if reset:
             self.cards[0].canvas.reset_view()

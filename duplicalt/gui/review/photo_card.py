@@ -2,15 +2,18 @@
 the suggested-keeper note, and Keep / Remove."""
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton,
-                               QSizePolicy, QVBoxLayout, QWidget)
+                               QVBoxLayout, QWidget)
 
 from duplicalt.pairing.types import Member
 from duplicalt.gui import theme
 from duplicalt.gui.review.marks import KEEP, REMOVE
 from duplicalt.gui.review.facts import FIELDS, facts
 from duplicalt.gui.review.photo_view import PhotoCanvas
+from duplicalt.gui.widgets import ElidedLabel
 
 
 def badge(text: str, fg: str, bg: str) -> str:
@@ -20,18 +23,24 @@ def badge(text: str, fg: str, bg: str) -> str:
 class PhotoCard(QFrame):
     markClicked = Signal(str)  # KEEP or REMOVE
     clicked = Signal()
+    menuRequested = Signal(object)  # global position of a right-click
 
     def __init__(self, side: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("card")
         self.side = side
         self.member: Member | None = None
-        self.similarity = ""  # to the group's centre, shown beside the badge
+        self.similarity = ""  # to the photo beside it, shown beside the badge
+        self.reference = False  # from a reference folder: never removed
         self.canvas = PhotoCanvas(self)
-        self.title = QLabel(self)
+        self.canvas.setContextMenuPolicy(Qt.CustomContextMenu)
+        self.canvas.customContextMenuRequested.connect(
+            lambda pos: self.menuRequested.emit(self.canvas.mapToGlobal(pos)))
+        self.setContextMenuPolicy(Qt.CustomContextMenu)
+        self.customContextMenuRequested.connect(
+            lambda pos: self.menuRequested.emit(self.mapToGlobal(pos)))
+        self.title = ElidedLabel("", self, Qt.ElideMiddle)
         self.title.setObjectName("title")
-        self.title.setTextFormat(Qt.PlainText)
-        self.title.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
         self.status = QLabel(self)
         self.status.setTextFormat(Qt.RichText)
         self.note = QLabel(self)
@@ -65,10 +74,7 @@ class PhotoCard(QFrame):
             row, col = (k // 2, (k % 2) * 2) if name != "Path" else (2, 0)
             key = QLabel(name, self)
             key.setObjectName("muted")
-            value = QLabel(self)
-            value.setTextFormat(Qt.PlainText)
-            value.setTextInteractionFlags(Qt.TextSelectableByMouse)
-            value.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
+            value = ElidedLabel("", self, Qt.ElideMiddle if name == "Path" else Qt.ElideRight)
             grid.addWidget(key, row, col)
             grid.addWidget(value, row, col + 1, 1, 3 if name == "Path" else 1)
             self.values[name] = value
@@ -88,8 +94,9 @@ class PhotoCard(QFrame):
         self.clicked.emit()
         super().mousePressEvent(event)
 
-    def show_member(self, member: Member | None, diff: set[str], reason: str | None) -> None:
-        self.member = member
+    def show_member(self, member: Member | None, diff: set[str], reason: str | None,
+                    similarity: float | None = None, reference: bool = False) -> None:
+        self.member, self.reference = member, reference
         if member is None:
             self.similarity = ""
             self.title.setText("")
@@ -100,16 +107,22 @@ class PhotoCard(QFrame):
             return
         self.title.setText(member.entry.path.name)
         self.title.setToolTip(str(member.entry.path))
-        values = facts(member)
-        self.similarity = values["Similarity"]
+        values = facts(member, similarity)
+        self.similarity = values["Similarity"] if similarity is not None else ""
         for name, label in self.values.items():
             label.setText(values[name])
-            label.setToolTip(str(member.entry.path) if name == "Path" else values[name])
+            if name == "Path":
+                label.setToolTip(str(member.entry.path))
             changed = name in diff
             label.setStyleSheet(f"color: {theme.DIFF}; font-weight: 600;" if changed else "")
-        self.note.setText(badge("★ Suggested keeper", "#0b1220", theme.KEEP) +
-                          f"&nbsp; <span style='color:{theme.MUTED}'>{reason}</span>"
-                          if reason else "")
+        notes = []
+        if reference:
+            notes.append(badge("REFERENCE", "#0b1220", theme.MUTED) +
+                         f"&nbsp; <span style='color:{theme.MUTED}'>never removed</span>")
+        if reason:
+            notes.append(badge("★ Suggested keeper", "#0b1220", theme.KEEP) +
+                         f"&nbsp; <span style='color:{theme.MUTED}'>{html.escape(reason)}</span>")
+        self.note.setText("&nbsp;&nbsp; ".join(notes))
 
     def show_mark(self, mark: str | None, current: bool) -> None:
         self.keep_button.setChecked(mark == KEEP)
@@ -117,6 +130,8 @@ class PhotoCard(QFrame):
         text = {KEEP: badge("KEEP", "#08140e", theme.KEEP),
                 REMOVE: badge("REMOVE", "#1a0808", theme.REMOVE)}.get(
                     mark, f"<span style='color:{theme.MUTED}'>undecided</span>")
+        if self.reference and mark is None:
+            text = f"<span style='color:{theme.MUTED}'>reference</span>"
         if self.similarity:
             text = (f"<span style='color:{theme.MUTED}'>similarity {self.similarity}</span>"
                     f"&nbsp;&nbsp;{text}")

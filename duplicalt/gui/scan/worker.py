@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -67,11 +67,25 @@ class Throttle:
 
 @dataclass
 class ScanRequest:
-    folder: Path
-    threshold: float | None  # None: the model's calibrated threshold
+    folder: Path | tuple[Path, ...]  # one folder or several
+    threshold: float | None  # None: the remembered slider value, else the model's calibrated one
     exclude: tuple[Path, ...] = ()
     cache_path: Path | None = None
     verify: bool = True  # confirm close pairs by local-feature matching, like the CLI
+    reference: tuple[Path, ...] = ()  # scanned, never offered for removal
+    remembered: dict = field(default_factory=dict)  # Settings.remembered()
+    not_duplicates: frozenset = frozenset()
+
+
+def start_threshold(req: ScanRequest, embedder: Embedder, verified: bool) -> float:
+    """The threshold a scan starts at: asked for, else the slider value remembered for
+    this kind of scan (verified or not) and this model, else the model's calibration."""
+    if req.threshold:
+        return req.threshold
+    value, model = req.remembered.get(verified, (None, ""))
+    if value and (not model or model == getattr(embedder, "model_id", "")):
+        return value
+    return model_threshold(embedder, verified)
 
 
 @dataclass(frozen=True)
@@ -80,6 +94,7 @@ class ScanOutcome:
     threshold: float
     floor: float
     model_threshold: float
+    verified: bool = True  # pairs confirmed by the matcher (the slider's value is kept per kind)
 
 
 class ScanJob:
@@ -113,17 +128,18 @@ class ScanJob:
         embedder = self.get_embedder()
         verifier = make_verifier() if req.verify else None
         default = model_threshold(embedder, verifier is not None)
-        threshold = req.threshold or default
+        threshold = start_threshold(req, embedder, verifier is not None)
         floor = min(floor_for(default), floor_for(threshold))
         cache = Cache(req.cache_path or default_cache_path())
         try:
             result = scan(req.folder, embedder, threshold, cache=cache, progress=progress,
-                          cancel=self.cancel_event, exclude=req.exclude, verifier=verifier)
+                          cancel=self.cancel_event, exclude=req.exclude, verifier=verifier,
+                          reference=req.reference, not_duplicates=req.not_duplicates)
             if verifier is None:  # verified pairs are checked when the slider gets there
                 result = widen(result, floor, cache)
         finally:
             cache.close()
-        return ScanOutcome(result, threshold, floor, default)
+        return ScanOutcome(result, threshold, floor, default, verifier is not None)
 
 
 def widen(result: ScanResult, floor: float, cache: Cache | None = None) -> ScanResult:
