@@ -1,0 +1,88 @@
+"""One scale-benchmark scan in a fresh process (its own peak RSS): one JSON line.
+
+    python -m duplicalt.evaluation.scale.child SPEC_JSON
+
+The scan is the one users run (pipeline.scan, the model's default threshold,
+the ORB matcher), cold (a new cache file). Stage times come from the progress
+reports; the pair search and the verification are timed by wrapping the
+pipeline's own calls (nothing else changes).
+"""
+from __future__ import annotations
+
+import json
+import sys
+import time
+from itertools import combinations
+from pathlib import Path
+
+from duplicalt.evaluation.speed.child import peak_rss_mb
+
+
+def _stage_clock(times: dict):
+    def progress(p) -> None:
+        now = time.perf_counter()
+        first, _ = times.get(p.stage, (now, now))
+        times[p.stage] = (first, now)
+    return progress
+
+
+def _wrap(module, name: str, record: dict, count) -> None:
+    inner = getattr(module, name)
+
+    def timed(*args, **kwargs):
+        t0 = time.perf_counter()
+        out = inner(*args, **kwargs)
+        record[name] = record.get(name, 0.0) + time.perf_counter() - t0
+        record[f"{name}_count"] = record.get(f"{name}_count", 0) + count(out, args)
+        return out
+    setattr(module, name, timed)
+
+
+def run(spec: dict) -> dict:
+    from duplicalt.ml.matcher import OrbMatcher
+    from duplicalt.ml.model.embed import load
+    from duplicalt.ml.model.thresholds import calibrated_threshold
+    from duplicalt.photos.cache import Cache
+    from duplicalt.scan import pipeline
+
+    t0 = time.perf_counter()
+    emb = load(spec.get("model"), "auto")
+    verifier = None if spec.get("no_verify") else OrbMatcher()
+    threshold = spec.get("threshold") or calibrated_threshold(emb.meta, verifier is not None)
+    cache_path = Path(spec["cache"])
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{cache_path}{suffix}").unlink(missing_ok=True)
+    cache = Cache(cache_path)
+    record: dict = {}
+    _wrap(pipeline, "neighbour_pairs", record, lambda out, a: len(out.i))
+    _wrap(pipeline, "nearest", record, lambda out, a: len(out.i))
+    _wrap(pipeline, "verify_pairs", record, lambda out, a: int((out.scores >= -1).sum()))
+    times: dict = {}
+    startup = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    result = pipeline.scan(Path(spec["folder"]), emb, threshold, cache=cache,
+                           progress=_stage_clock(times), verifier=verifier)
+    total = time.perf_counter() - t1
+    slider = {}
+    for t in (threshold + 0.05, threshold + 0.02, threshold):
+        t2 = time.perf_counter()
+        pipeline.regroup(result, t)
+        slider[f"{t:.2f}"] = round(time.perf_counter() - t2, 3)
+    cache.close()
+    stages = {k: round(b - a, 2) for k, (a, b) in times.items()}
+    pairs = sorted({tuple(sorted((a.entry.rel, b.entry.rel)))
+                    for g in result.groups for a, b in combinations(g.members, 2)})
+    return {"seconds": round(total, 2), "startup": round(startup, 2), "stages": stages,
+            "pair_search_s": round(record.get("neighbour_pairs", 0.0), 2),
+            "verify_s": round(record.get("verify_pairs", 0.0), 2),
+            "candidate_pairs": record.get("neighbour_pairs_count", 0),
+            "selected_pairs": record.get("nearest_count", 0),
+            "verified_pairs": record.get("verify_pairs_count", 0),
+            "photos": len(result.entries), "files": result.stats.files,
+            "groups": len(result.groups), "threshold": threshold, "slider_s": slider,
+            "matcher_decodes": getattr(verifier, "decoded", 0),
+            "peak_rss_mb": round(peak_rss_mb()), "grouped_pairs": pairs}
+
+
+if __name__ == "__main__":
+    print(json.dumps(run(json.loads(sys.argv[1]))))

@@ -1,0 +1,78 @@
+"""The scale benchmark's library: every shared training shard, extracted once,
+plus edited copies of the TEST-split bench originals planted beside them.
+
+    <work>/library/train/<shard member paths>   (42,591 photos)
+    <work>/library/planted/<stem>[__family].ext (originals + edited copies)
+
+Built with a fixed seed and reused when the spec is unchanged (truth.json).
+No torch here.
+"""
+from __future__ import annotations
+
+import json
+import random
+import tarfile
+from pathlib import Path
+
+from duplicalt.evaluation.accuracy.dataset import Truth
+from duplicalt.evaluation.accuracy.edits import FAMILIES, save_edit
+from duplicalt.evaluation.accuracy.splits import TEST, split_originals
+from duplicalt.photos.decode import load_photo
+
+LIBRARY_VERSION = 1
+TRAIN, PLANTED = "train", "planted"
+
+
+def extract_shards(shards: list[Path], dest: Path) -> int:
+    """Extract each shard's regular files under ``dest`` (once: a marker per shard)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    count = 0
+    for shard in sorted(shards):
+        marker = dest / f".{shard.name}.done"
+        with tarfile.open(shard) as tar:
+            members = [m for m in tar.getmembers() if m.isfile()]
+            if not marker.exists():
+                tar.extractall(dest, members=members, filter="data")
+                marker.write_text(str(len(members)))
+        count += len(members)
+    return count
+
+
+def plant(originals: list[Path], dest: Path, per_family: int, seed: int) -> Truth:
+    """Originals plus ``per_family`` edited copies for each edit family."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for old in dest.iterdir():
+        old.unlink()
+    files: dict[str, tuple[str, str | None]] = {}
+    for src in originals:
+        name = f"{src.stem}{src.suffix.lower()}"
+        (dest / name).write_bytes(src.read_bytes())
+        files[name] = (src.stem, None)
+    rng = random.Random(seed)
+    for family, edit in FAMILIES.items():
+        for src in rng.sample(originals, min(per_family, len(originals))):
+            img, _ = load_photo(src)
+            edited = edit(img, random.Random(f"{seed}-{family}-{src.stem}"))
+            files[save_edit(family, edited, src.stem, dest)] = (src.stem, family)
+    return Truth(files)
+
+
+def build(shards: list[Path], originals: Path, work: Path, per_family: int = 100,
+          seed: int = 11, split: str = TEST) -> tuple[Path, Truth]:
+    """The library folder and the planted truth (names relative to planted/).
+    ``split``: which bench originals are planted (TEST for reports; the
+    CALIBRATION split is for choosing constants)."""
+    root = work / "library"
+    test = split_originals(p for p in originals.iterdir()
+                           if p.is_file() and not p.name.startswith("."))[split]
+    spec = {"version": LIBRARY_VERSION, "seed": seed, "per_family": per_family, "split": split,
+            "originals": [p.name for p in test], "shards": sorted(s.name for s in shards)}
+    extract_shards(shards, root / TRAIN)
+    manifest = work / "truth.json"
+    if manifest.exists():
+        saved = json.loads(manifest.read_text())
+        if saved.get("spec") == spec:
+            return root, Truth({k: tuple(v) for k, v in saved["files"].items()})
+    truth = plant(test, root / PLANTED, per_family, seed)
+    manifest.write_text(json.dumps({"spec": spec, "files": truth.files}, indent=0))
+    return root, truth
