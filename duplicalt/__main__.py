@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-COMMANDS = {"scan", "apply", "restore", "train", "evaluate", "bench", "speed"}
+COMMANDS = {"scan", "apply", "restore", "train", "evaluate", "bench", "scale", "speed"}
 
 
 def wants_window(argv: list[str]) -> bool:

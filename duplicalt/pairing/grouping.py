@@ -1,25 +1,21 @@
 """Near-duplicate grouping on L2-normalised vectors with FAISS.
 
-Neighbour pairs come from an exact inner-product (cosine) range search, done
-in blocks of queries so memory stays bounded; above EXACT_MAX vectors an
-approximate search (core/ann.py: sketch + k-means cells, exact re-scoring)
-replaces the O(N^2) one. Groups are formed around centres
-so they never chain: every member is within the threshold of its group's
-centre photo, whatever links exist between other members.
+Neighbour pairs come from each photo's k nearest neighbours (pairing.knn:
+exact search in blocks, an inverted file above its size cut-off), kept at
+cosine >= the floor: memory is O(n k) however crowded the collection is. Each
+pair also carries its density-aware *excess* (pairing.density). Groups are
+formed around centres so they never chain: every member is within the
+threshold of its group's centre photo, whatever links exist between other members.
 """
 from __future__ import annotations
 
 import heapq
 from dataclasses import dataclass
 
-import faiss
 import numpy as np
 
-from duplicalt.pairing.approximate import approximate_pairs
-
-BLOCK = 4096  # query rows per FAISS range-search call (bounded result memory)
-EXACT_MAX = 20_000  # exact search up to this many vectors (~0.6 s at 10k on 2 cores)
-
+from duplicalt.pairing import density
+from duplicalt.pairing.knn import BLOCK, EXACT_MAX, K, background, knn, pairs_above
 
 @dataclass(frozen=True, eq=False)
 class Pairs:
@@ -30,12 +26,14 @@ class Pairs:
     sim: np.ndarray  # float32
     floor: float
     n: int
-    scores: np.ndarray | None = None  # verifier scores per pair (see core.verification)
+    scores: np.ndarray | None = None  # verifier scores per pair (see pairing.verification)
+    excess: np.ndarray | None = None  # cosine minus the pair's background (pairing.density)
 
     def subset(self, keep: np.ndarray, floor: float | None = None) -> "Pairs":
         scores = None if self.scores is None else self.scores[keep]
+        excess = None if self.excess is None else self.excess[keep]
         return Pairs(self.i[keep], self.j[keep], self.sim[keep],
-                     self.floor if floor is None else floor, self.n, scores)
+                     self.floor if floor is None else floor, self.n, scores, excess)
 
     def at(self, threshold: float) -> "Pairs":
         if threshold < self.floor - 1e-9:
@@ -43,43 +41,21 @@ class Pairs:
         return self.subset(self.sim >= threshold - 1e-6, max(threshold, self.floor))
 
 
-def make_index(vectors: np.ndarray) -> faiss.Index:
-    index = faiss.IndexFlatIP(vectors.shape[1])
-    index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-    return index
-
-
 def neighbour_pairs(vectors: np.ndarray, floor: float, block: int = BLOCK,
-                    exact_max: int = EXACT_MAX) -> Pairs:
-    """All pairs with cosine >= floor: exact search (queried in blocks) up to
-    ``exact_max`` vectors, above that approximate (float16 input is fine)."""
+                    exact_max: int = EXACT_MAX, k: int = K) -> Pairs:
+    """Pairs with cosine >= floor among each photo's ``k`` nearest neighbours
+    (all pairs >= floor when n <= k + 1), with their excess over the background
+    (float16 input is fine; searched in blocks of ``block`` query rows)."""
     n = len(vectors)
     if n < 2:
         empty = np.zeros(0, np.int64)
-        return Pairs(empty, empty, np.zeros(0, np.float32), floor, n)
-    if n > exact_max:
-        return Pairs(*approximate_pairs(vectors, floor), floor, n)
-    i, j, s = _exact_pairs(np.ascontiguousarray(vectors, dtype=np.float32), floor, block)
-    order = np.lexsort((j, i))
-    return Pairs(i[order], j[order], s[order], floor, n)
-
-
-def _exact_pairs(v: np.ndarray, floor: float, block: int):
-    """Every pair i < j with v[i].v[j] >= floor: an exact FAISS inner-product
-    range search, queried in blocks so memory stays bounded (FAISS runs each
-    block's products on all cores; measured faster here than BLAS tiles)."""
-    cut = floor - 1e-6  # so a pair sitting exactly on the floor is not lost to rounding
-    index = make_index(v)
-    parts_i, parts_j, parts_s = [], [], []
-    for start in range(0, len(v), block):
-        lims, dist, labels = index.range_search(v[start:start + block], cut)
-        rows = np.repeat(np.arange(start, start + len(lims) - 1), np.diff(lims).astype(np.int64))
-        keep = labels > rows
-        parts_i.append(rows[keep])
-        parts_j.append(labels[keep].astype(np.int64))
-        parts_s.append(np.minimum(dist[keep], 1.0).astype(np.float32))
-    return (np.concatenate(parts_i).astype(np.int64), np.concatenate(parts_j),
-            np.concatenate(parts_s))
+        return Pairs(empty, empty, np.zeros(0, np.float32), floor, n, None,
+                     np.zeros(0, np.float32))
+    nb = knn(vectors, k, block, exact_max)
+    i, j, sim = pairs_above(nb, floor)
+    bg = background(nb, density.RANK)
+    del nb
+    return Pairs(i, j, sim, floor, n, None, density.excess(i, j, sim, bg))
 
 
 def _adjacency(pairs: Pairs) -> dict[int, dict[int, float]]:

@@ -1,9 +1,11 @@
 """Second-stage verification of candidate pairs (the matcher is passed in).
 
-Candidate pairs come from the embedding's range search; a verifier (e.g.
-duplicalt.ml.matcher.OrbMatcher) scores each pair once, results are cached in
-SQLite keyed on both files' (path, size, mtime) and the verifier's name, and
-only accepted pairs are grouped.
+Candidate pairs come from the embedding's k-nearest-neighbour search; only
+those that stand out from their photos' neighbourhoods (pairing.density) are
+checked. A verifier (e.g. duplicalt.ml.matcher.OrbMatcher) scores each pair
+once, results are cached in SQLite keyed on both files' (path, size, mtime) and
+the verifier's name, and only accepted pairs are grouped. Nothing here loops
+in Python over all pairs: only over the few that are verified.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from typing import Protocol, Sequence
 import numpy as np
 
 from duplicalt.photos.cache import Cache
+from duplicalt.pairing import density
 from duplicalt.pairing.grouping import Pairs
 from duplicalt.progress.meter import Meter
 from duplicalt.photos.types import FileEntry
@@ -22,7 +25,6 @@ from duplicalt.progress.meter import ProgressFn
 UNVERIFIED = -2  # not checked (yet)
 INCONCLUSIVE = -1  # checked, but a photo had too little texture to judge
 _BATCH = 64
-NEIGHBOURS = 10  # candidates per photo checked by the verifier
 
 
 class Verifier(Protocol):
@@ -34,6 +36,10 @@ class Verifier(Protocol):
     def verify(self, pairs: Sequence[tuple]) -> list[int | None]: ...
 
     def accepts(self, score: int, similarity: float) -> bool: ...
+
+    # Optional: ``accepts_many(scores, sims) -> bool array``, the same rule vectorised;
+    # ``features_name``, ``preload({path: bytes})`` and ``fresh_features() -> {path: bytes}``:
+    # each photo's local features are then kept in the cache (computed once, ever).
 
 
 def verify_pairs(pairs: Pairs, entries: Sequence[FileEntry], verifier: Verifier, cache: Cache,
@@ -52,6 +58,7 @@ def verify_pairs(pairs: Pairs, entries: Sequence[FileEntry], verifier: Verifier,
         if cancel is not None and cancel.is_set():
             break
         chunk = todo[start:start + _BATCH]
+        _load_features(verifier, cache, entries, pairs, chunk)
         found = verifier.verify([(entries[pairs.i[k]].path, entries[pairs.j[k]].path)
                                  for k in chunk])
         rows = []
@@ -59,32 +66,60 @@ def verify_pairs(pairs: Pairs, entries: Sequence[FileEntry], verifier: Verifier,
             scores[k] = INCONCLUSIVE if score is None else int(score)
             rows.append((entries[pairs.i[k]], entries[pairs.j[k]], int(scores[k])))
         cache.put_verified(rows, verifier.name)
+        _store_features(verifier, cache, entries, pairs, chunk)
         meter.add(len(chunk))
     return replace(pairs, scores=scores)
 
 
-def nearest(pairs: Pairs, k: int = NEIGHBOURS) -> Pairs:
-    """Keep a pair only if it is among the ``k`` most similar partners of one of
-    its two photos: verification then costs O(N k), not O(N^2), even when a
-    low threshold lets many unrelated photos through."""
-    order = np.argsort(-pairs.sim, kind="stable")
-    count: dict[int, int] = {}
-    keep = np.zeros(len(order), dtype=bool)
-    for p in order.tolist():
-        a, b = int(pairs.i[p]), int(pairs.j[p])
-        ca, cb = count.get(a, 0), count.get(b, 0)
-        if ca < k or cb < k:
-            keep[p] = True
-        count[a], count[b] = ca + 1, cb + 1
-    return pairs.subset(keep)
+def _chunk_entries(entries, pairs: Pairs, chunk) -> dict:
+    rows = {int(r) for k in chunk for r in (pairs.i[k], pairs.j[k])}
+    return {entries[r].path: entries[r] for r in sorted(rows)}
+
+
+def _load_features(verifier, cache: Cache, entries, pairs: Pairs, chunk) -> None:
+    """Hand the verifier the cached features of the chunk's photos it lacks."""
+    name = getattr(verifier, "features_name", None)
+    if name is None:
+        return
+    known = getattr(verifier, "has_features", lambda path: False)
+    wanted = [e for path, e in _chunk_entries(entries, pairs, chunk).items() if not known(path)]
+    found = cache.get_features(wanted, name)
+    verifier.preload({wanted[k].path: data for k, data in found.items()})
+
+
+def _store_features(verifier, cache: Cache, entries, pairs: Pairs, chunk) -> None:
+    name = getattr(verifier, "features_name", None)
+    if name is None:
+        return
+    by_path = _chunk_entries(entries, pairs, chunk)
+    fresh = verifier.fresh_features()
+    cache.put_features([(by_path[p], data) for p, data in fresh.items() if p in by_path], name)
+
+
+def nearest(pairs: Pairs, k: int = density.PER_PHOTO) -> Pairs:
+    """The pairs worth verifying: those standing out from their photos'
+    neighbourhoods (density.candidates; by cosine alone when the pairs carry no
+    excess), at most ``k`` per photo, so verification costs O(duplicates), not
+    O(photos x neighbours), however crowded the collection."""
+    if pairs.excess is None:
+        return pairs.subset(density.top_per_node(pairs.i, pairs.j, pairs.sim, k))
+    return pairs.subset(density.candidates(pairs.i, pairs.j, pairs.sim, pairs.excess,
+                                           per_photo=k))
 
 
 def accepted(pairs: Pairs, verifier: Verifier | None) -> Pairs:
     """The pairs a verifier accepts (all pairs when there is no verifier)."""
     if verifier is None or pairs.scores is None:
         return pairs
-    keep = np.array([s != UNVERIFIED and verifier.accepts(int(s), float(sim))
-                     for s, sim in zip(pairs.scores, pairs.sim)], dtype=bool)
+    checked = np.flatnonzero(pairs.scores != UNVERIFIED)
+    scores, sims = pairs.scores[checked], pairs.sim[checked]
+    many = getattr(verifier, "accepts_many", None)
+    if many is not None:
+        ok = np.asarray(many(scores, sims), bool)
+    else:
+        ok = np.array([verifier.accepts(int(a), float(b)) for a, b in zip(scores, sims)], bool)
+    keep = np.zeros(len(pairs.i), bool)
+    keep[checked[ok]] = True
     return pairs.subset(keep)
 
 
@@ -92,7 +127,14 @@ def merge_scores(new: Pairs, old: Pairs) -> Pairs:
     """Carry known scores from ``old`` into ``new`` (a wider search of the same vectors)."""
     if old.scores is None:
         return new
-    known = {(int(a), int(b)): int(s) for a, b, s in zip(old.i, old.j, old.scores)}
-    scores = np.array([known.get((int(a), int(b)), UNVERIFIED) for a, b in zip(new.i, new.j)],
-                      dtype=np.int32)
+    n = max(new.n, old.n, 1)
+    old_key = old.i.astype(np.int64) * n + old.j
+    order = np.argsort(old_key, kind="stable")
+    old_key = old_key[order]
+    key = new.i.astype(np.int64) * n + new.j
+    at = np.clip(np.searchsorted(old_key, key), 0, max(len(old_key) - 1, 0))
+    scores = np.full(len(key), UNVERIFIED, np.int32)
+    if len(old_key):
+        hit = old_key[at] == key
+        scores[hit] = old.scores[order][at[hit]]
     return replace(new, scores=scores)

@@ -27,7 +27,7 @@ SCHEMA_VERSION = 4  # 4: ctime_ns and inode in the keys
 _CHUNK = 500
 APP_ID = 0x44504C54  # PRAGMA application_id of a DuplicAlt cache ("DPLT")
 _SQLITE_HEAD = b"SQLite format 3\x00"
-_TABLES = ("embeddings", "hashes", "verified", "kinds")
+_TABLES = ("embeddings", "hashes", "verified", "kinds", "features")
 # Failures that say nothing about the content: never cached, tried again next scan.
 _TRANSIENT = ("permission denied", "vanished", "out of memory", "memoryerror", "[errno",
               "cannot read", "input/output error")
@@ -45,6 +45,9 @@ CREATE TABLE IF NOT EXISTS verified (
 CREATE TABLE IF NOT EXISTS hashes (
     path BLOB PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, digest TEXT NOT NULL,
     ctime_ns INTEGER, ino INTEGER);
+CREATE TABLE IF NOT EXISTS features (
+    path BLOB NOT NULL, verifier TEXT NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
+    ctime_ns INTEGER, ino INTEGER, data BLOB NOT NULL, PRIMARY KEY (path, verifier));
 CREATE TABLE IF NOT EXISTS kinds (
     path BLOB PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, kind TEXT NOT NULL);
 """
@@ -278,3 +281,25 @@ class Cache:
                              [(_key(a.path), _key(b.path), verifier, self._sig(a, b), s)
                               for a, b, s in rows])
         self._db.commit()
+
+    def get_features(self, entries: Sequence[FileEntry], verifier: str) -> dict[int, bytes]:
+        """Index in ``entries`` -> a verifier's stored local features (its own
+        bytes), for files unchanged since (keyed like embeddings)."""
+        index = {_key(e.path): i for i, e in enumerate(entries)}
+        sql = ("SELECT path, size, mtime_ns, ctime_ns, ino, data FROM features "
+               "WHERE verifier=? AND path IN ({marks})")
+        hits = {}
+        for path, size, mtime, ctime, ino, data in self._rows(sql, list(index), verifier):
+            i = index[path]
+            if (entries[i].size, entries[i].mtime_ns) == (size, mtime) \
+                    and _stamp(entries[i].path) == (ctime, ino):
+                hits[i] = bytes(data)
+        return hits
+
+    def put_features(self, rows: Sequence[tuple[FileEntry, bytes]], verifier: str) -> None:
+        """Store each photo's local features once (a pair then costs a match, not a decode)."""
+        if rows:
+            self._db.executemany("INSERT OR REPLACE INTO features VALUES (?,?,?,?,?,?,?)",
+                                 [(_key(e.path), verifier, e.size, e.mtime_ns, *_stamp(e.path),
+                                   data) for e, data in rows])
+            self._db.commit()
