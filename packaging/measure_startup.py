@@ -48,12 +48,14 @@ def start_xvfb(display: str) -> subprocess.Popen:
     raise SystemExit(f"Xvfb did not start on {display}")
 
 
-def time_to_window(program: Path, display: str, shot: Path | None) -> float:
+def time_to_window(program: Path, display: str, shot: Path | None, folder: Path | None = None,
+                   settle: float = 3.0) -> float:
     xvfb = start_xvfb(display)
     env = {"PATH": "/usr/bin:/bin", "DISPLAY": display, "HOME": os.environ.get("HOME", "/tmp")}
     try:
         started = time.perf_counter()
-        app = subprocess.Popen(["env", "-i", *[f"{k}={v}" for k, v in env.items()], str(program)],
+        command = ["env", "-i", *[f"{k}={v}" for k, v in env.items()], str(program)]
+        app = subprocess.Popen(command + ([str(folder)] if folder else []),
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         while True:
             found = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", "^DuplicAlt"],
@@ -67,7 +69,7 @@ def time_to_window(program: Path, display: str, shot: Path | None) -> float:
                 raise SystemExit("no window within 120 s")
             time.sleep(0.01)
         if shot is not None:
-            time.sleep(3)  # let it finish painting
+            time.sleep(settle)  # let it paint (and scan the folder, if one was given)
             shot.parent.mkdir(parents=True, exist_ok=True)
             window = found.stdout.split()[-1].decode()
             xwd = subprocess.run(["xwd", "-id", window, "-silent", "-display", display],
@@ -87,6 +89,9 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--shot", type=Path, default=None, help="save a screenshot (PNG) here")
     parser.add_argument("--display", default=":57")
+    parser.add_argument("--folder", type=Path, default=None,
+                        help="open the window on this folder (it scans) for the screenshot")
+    parser.add_argument("--settle", type=float, default=3.0, help="seconds before the screenshot")
     args = parser.parse_args()
     program = args.program.resolve()
     size, count = folder_size(program.parent)
@@ -97,7 +102,8 @@ def main() -> int:
             if kind == "cold":
                 evict(program.parent)
             last = kind == "warm" and i == args.repeat - 1
-            times.append(time_to_window(program, args.display, args.shot if last else None))
+            times.append(time_to_window(program, args.display, args.shot if last else None,
+                                        args.folder if last else None, args.settle))
         print(f"{kind} start to a visible window: " + ", ".join(f"{t:.2f}" for t in times)
               + f" s (median {sorted(times)[len(times) // 2]:.2f} s)")
     if args.shot:

@@ -29,8 +29,10 @@ echo "build_app: installing DuplicAlt (not editable) and PyInstaller into $venv"
 "$bin/python" -c "import duplicalt.ml.model.loading as m; m.find_model()" \
     || { echo "build_app: the build venv has no model" >&2; exit 1; }
 echo "build_app: bundling (a few minutes)" >&2
-PYTHONWARNINGS=ignore::DeprecationWarning "$bin/python" -m PyInstaller --noconfirm --clean --log-level WARN \
-    --distpath dist --workpath build/pyinstaller packaging/duplicalt.spec
+# (torch's own deprecation notices, printed while PyInstaller lists its submodules, are dropped)
+"$bin/python" -m PyInstaller --noconfirm --clean --log-level WARN \
+    --distpath dist --workpath build/pyinstaller packaging/duplicalt.spec \
+    2> >(grep -vE "DeprecationWarning|^  __import__\(name\)$" >&2)
 app=dist/duplicalt
 if [ "$(uname -s)" = Linux ]; then
     # The menu entry + icon travel with the app folder: run its install-desktop-entry.sh

@@ -28,6 +28,7 @@ if [ "$TORCH_SPEC" != "$(grep -E '^torch==' "$constraints")" ]; then
 fi
 target="."
 [ -n "$extras" ] && target=".[$extras]"
+echo "setup: installing DuplicAlt${extras:+ [$extras]} into .venv from $constraints (the first time takes a few minutes)" >&2
 log="$(mktemp)"
 # One pip run for everything, so numpy is there before torch is first imported.
 if ! .venv/bin/python -m pip install -q --disable-pip-version-check -c "$constraints" \
