@@ -7,7 +7,10 @@
 It generates a small folder of synthetic landscape "photos" with near-duplicates
 (resized, re-encoded, brightened, an identical copy, a HEIC export, a corrupt
 file), scans it with the installed model or, when none is installed, a stand-in
-pixel encoder, and saves docs/screenshot-{scan,review,apply}.png.
+pixel encoder, and saves docs/screenshot-{scan,review,apply}.png; then, at
+1200x720 and 1600x1000, the start screen, a review with the keeper's reason,
+the selection assistant, the right-click menu and a group with a photo from a
+reference folder: docs/workflow-{start,keeper,assistant,menu,reference}-WxH.png.
 """
 from __future__ import annotations
 
@@ -165,7 +168,8 @@ def main() -> int:
     app = make_app(["duplicalt"])
     embedder = make_embedder(slow=0.25)
     window = MainWindow(Settings(QSettings(str(work / "s.ini"), QSettings.IniFormat)),
-                        embedder_factory=lambda: embedder, cache_path=work / "cache.sqlite")
+                        embedder_factory=lambda: embedder, cache_path=work / "cache.sqlite",
+                        data_dir=work / "data")  # marks and pairs: not the user's own
     window.move(0, 0)
     window.resize(1440, 900)
     window.show()
@@ -206,9 +210,70 @@ def main() -> int:
     window.keep_suggested_all()
     QTimer.singleShot(300, answer)
     window.apply()
+    window.ask_before_quit = False
     window.close()
+    for size in ((1200, 720), (1600, 1000)):
+        workflow_shots(app, work, folder, embedder, size, args)
     shutil.rmtree(work, ignore_errors=True)
     return 0
+
+
+def reference_folder(work: Path) -> Path:
+    """An archive folder holding the original of the lake photo."""
+    archive = work / "Archive"
+    archive.mkdir(exist_ok=True)
+    scene(7).save(archive / "lake_original.jpg", quality=95,
+                  exif=exif_date("2023:07:14 19:02:31"))
+    return archive
+
+
+def workflow_shots(app, work: Path, folder: Path, embedder, size, args) -> None:
+    from PySide6.QtCore import QPoint, QSettings
+
+    from duplicalt.gui.window import RESULTS, MainWindow
+    from duplicalt.gui.settings import Settings
+
+    w, h = size
+    tag = f"{w}x{h}"
+    shot = lambda window, name: grab(app, window, args.out / f"workflow-{name}-{tag}.png")
+    store = Settings(QSettings(str(work / f"s-{tag}.ini"), QSettings.IniFormat))
+    store.folders = [folder]
+    window = MainWindow(store, embedder_factory=lambda: embedder, cache_path=work / "cache.sqlite",
+                        data_dir=work / f"data-{tag}")
+    window.ask_before_quit = False
+    window.move(0, 0)
+    window.resize(w, h)
+    window.show()
+    settle(app)
+    shot(window, "start")
+    window.start_scan(folder)
+    wait(app, lambda: window.job is None and window.stack.currentIndex() == RESULTS)
+    lake = next(k for k, g in enumerate(window.groups, 1)
+                if any(m.entry.path.name == "IMG_0412 (edited).jpg" for m in g.members))
+    window.table.select_gid(lake)
+    wait(app, lambda: all(c.canvas.has_image() for c in window.review.cards))
+    settle(app, 0.8)
+    shot(window, "keeper")
+    dlg = window.selection_assistant()
+    dlg.set_rule("suggested")
+    settle(app, 0.6)
+    shot(window, "assistant")
+    dlg.reject()
+    card = window.review.cards[0]
+    window.photo_menu(window.review.left, card.canvas.mapToGlobal(
+        QPoint(card.canvas.width() // 3, card.canvas.height() // 4)))
+    settle(app, 0.6)
+    shot(window, "menu")
+    window._menu.close()
+    window.start_scan(folder, (), [reference_folder(work)])
+    wait(app, lambda: window.job is None and window.stack.currentIndex() == RESULTS)
+    ref = next(k for k, g in enumerate(window.groups, 1)
+               if any(m.entry.path.name == "lake_original.jpg" for m in g.members))
+    window.table.select_gid(ref)
+    wait(app, lambda: all(c.canvas.has_image() for c in window.review.cards))
+    settle(app, 0.8)
+    shot(window, "reference")
+    window.close()
 
 
 if __name__ == "__main__":

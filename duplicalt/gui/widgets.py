@@ -160,7 +160,9 @@ class StartPage(QWidget):
         inner.addSpacing(16)
         for b in (self.open_button, self.last_button):
             inner.addWidget(b, 0, Qt.AlignCenter)
-        holder.setFixedWidth(self.fontMetrics().horizontalAdvance("M") * 40)
+        width = self.fontMetrics().horizontalAdvance("M") * 40
+        holder.setFixedWidth(width)
+        text.setMinimumHeight(text.heightForWidth(width))  # all its lines, never cut
         box = QVBoxLayout(self)
         box.addStretch(2)
         box.addWidget(holder, 0, Qt.AlignHCenter)

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QSplitter, QStackedWidget,
                                QTabWidget, QVBoxLayout, QWidget)
 
@@ -18,6 +17,7 @@ from duplicalt.pairing.types import Group
 from duplicalt.gui import dialogs
 from duplicalt.gui.scan.warm_up import settle_garbage
 from duplicalt.gui.session.actions import SessionActions
+from duplicalt.gui.session import menus
 from duplicalt.gui.session.folders import FolderActions
 from duplicalt.review.not_duplicates import NotDuplicates
 from duplicalt.gui.review.marks import Decisions
@@ -45,6 +45,7 @@ class MainWindow(FolderActions, SessionActions, ReviewActions, QMainWindow):
         self.references: list[Path] = []  # scanned, never offered for removal
         self.excluded: list[Path] = []
         self._suggestions: dict = {}  # member paths -> Suggestion (the keeper reads files)
+        self._pending_suggestions: set = set()
         self._closing_ok = False
         self.setWindowTitle("DuplicAlt")
         self.settings = settings or Settings()
@@ -68,8 +69,7 @@ class MainWindow(FolderActions, SessionActions, ReviewActions, QMainWindow):
         self._regroup_timer = QTimer(self, singleShot=True, interval=40)
         self._regroup_timer.timeout.connect(self._regroup_now)
         self._build()
-        self._menus()
-        self._shortcuts()
+        menus.build(self)
         self.setAcceptDrops(True)
         self._restore_geometry()
 
@@ -131,51 +131,6 @@ class MainWindow(FolderActions, SessionActions, ReviewActions, QMainWindow):
         box.addWidget(split, 1)
         return page
 
-    def _menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        self._action(file_menu, "&Open folder…", QKeySequence.Open, self.choose_folder)
-        self._action(file_menu, "A&dd folder to the scan…", None, self.add_folder)
-        self._action(file_menu, "Add &reference folder (never removed)…", None,
-                     self.add_reference)
-        self._action(file_menu, "E&xclude folder…", None, self.exclude_folder)
-        self._action(file_menu, "Scan the &first folder alone", None, self.clear_folders)
-        self._action(file_menu, "&Scan again", QKeySequence("F5"), self.rescan)
-        self._action(file_menu, "E&xport groups (JSON or CSV)…", QKeySequence("Ctrl+E"),
-                     lambda: self.export_groups())
-        self._action(file_menu, "&Apply…", QKeySequence("Ctrl+Return"), self.apply)
-        self._action(file_menu, "&Put back everything from the backup folder…", None,
-                     self.restore_everything)
-        self._action(file_menu, "Se&ttings…", QKeySequence("Ctrl+,"), self.edit_settings)
-        file_menu.addSeparator()
-        self._action(file_menu, "&Quit", QKeySequence.Quit, self.close)
-        edit = self.menuBar().addMenu("&Edit")
-        self._action(edit, "&Undo", QKeySequence.Undo, self.undo)
-        self._action(edit, "Keep suggested in &every group", None, self.keep_suggested_all)
-        self._action(edit, "Selection &assistant…", QKeySequence("Ctrl+A"),
-                     lambda: self.selection_assistant())
-        edit.addSeparator()
-        self._action(edit, "&Not a duplicate of the left photo", None,
-                     lambda: self.not_duplicate())
-        self._action(edit, "Not &duplicates…", None, self.show_apart)
-
-    def _action(self, menu, text: str, keys, slot) -> QAction:
-        action = QAction(text, self)
-        if keys is not None:
-            action.setShortcut(keys)
-        action.triggered.connect(slot)
-        menu.addAction(action)
-        return action
-
-    def _shortcuts(self) -> None:
-        keys = {"Left": lambda: self.review.step(-1), "Right": lambda: self.review.step(1),
-                "Up": lambda: self.table.step(-1), "Down": lambda: self.table.step(1),
-                "K": self.keep_current, "R": self.remove_current,
-                "Delete": self.remove_current, "Space": self.review.swap,
-                "S": self.keep_suggested, "O": self.open_current, "F": self.reveal_current,
-                "Ctrl+Shift+C": self.copy_current, "N": lambda: self.not_duplicate()}
-        for key, slot in keys.items():
-            QShortcut(QKeySequence(key), self, slot, context=Qt.WindowShortcut)
-
     def _set_page(self, page: int) -> None:
         self.stack.setCurrentIndex(page)
         self.top.show_threshold(page == RESULTS and self.base is not None)
@@ -215,6 +170,7 @@ class MainWindow(FolderActions, SessionActions, ReviewActions, QMainWindow):
         self.review.note = "partial result (scan cancelled)" if s.cancelled else ""
         self._show_view(keep_current=False)
         self._set_page(RESULTS)
+        self.warm_suggestions()
         note = "Scan cancelled: partial result (finished work is cached). " if s.cancelled else ""
         kept = f" {restored} saved marks restored." if restored else ""
         self.statusBar().showMessage(

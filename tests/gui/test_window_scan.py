@@ -51,6 +51,8 @@ def test_cancel_stops_within_a_second_and_keeps_the_cache(qtbot, settings, photo
     first = w.base.stats
     assert first.cancelled and first.embedded < 10
     assert "cancelled" in w.statusBar().currentMessage()
+    assert w.partial.isVisible() and "partial" in w.partial.text()  # not only the status bar
+    assert "partial result" in w.review.heading.full_text()
 
     w.start_scan(photo_folder)  # the cache answers what the cancelled scan finished
     qtbot.waitUntil(lambda: w.stack.currentIndex() == RESULTS and w.job is None, timeout=WAIT)

@@ -245,3 +245,35 @@ def test_small_photos_and_long_names_are_shown_whole(qtbot, window):
     label.show()
     assert label.text().endswith("…") and label.toolTip().endswith(".jpg")
     assert label.full_text().startswith("a_very_long")
+
+
+def test_the_remembered_slider_value_belongs_to_its_kind_of_scan(settings):
+    from types import SimpleNamespace
+
+    from duplicalt.gui.scan.worker import ScanRequest, start_threshold
+
+    model = SimpleNamespace(model_id="m1", meta={"default_threshold": 0.55,
+                                                 "embedding_only_threshold": 0.85})
+    settings.set_threshold(0.6, verified=True, model_id="m1")
+    req = ScanRequest("/p", None, remembered=settings.remembered())
+    assert start_threshold(req, model, verified=True) == 0.6
+    assert start_threshold(req, model, verified=False) == 0.85  # not the verified 0.6
+    other = SimpleNamespace(model_id="m2", meta=model.meta)
+    assert start_threshold(req, other, verified=True) == 0.55  # chosen for another model
+    assert start_threshold(ScanRequest("/p", 0.7), model, verified=False) == 0.7
+
+
+def test_the_review_shows_the_keeper_found_by_evidence(qtbot, window, tmp_path):
+    from PIL import ImageOps
+
+    photo = make_photo(9, (360, 240))
+    save(photo, tmp_path / "p" / "orig.jpg", quality=92)
+    save(ImageOps.expand(photo, border=12, fill=(255, 255, 255)), tmp_path / "p" / "framed.jpg",
+         quality=92)  # larger, so "highest resolution" alone would keep the copy
+    scan(qtbot, window, tmp_path / "p")
+    (g,) = window.groups
+    qtbot.waitUntil(lambda: window.review.suggestion.reason.endswith("border or frame"),
+                    timeout=WAIT)
+    keeper = g.members[window.review.suggestion.index].entry.path.name
+    assert keeper == "orig.jpg" and window.review.cards[0].member.entry.path.name == "orig.jpg"
+    assert "border" in window.review.cards[0].note.text()

@@ -27,21 +27,57 @@ class ReviewActions:
         if 1 <= gid <= len(self.groups):
             g = self.groups[gid - 1]
             refs = {m.entry.path for m in g.members if self.is_reference(m)}
-            self.review.show_group(gid, len(self.groups), g, self.suggestion_for(g), refs)
+            self.review.show_group(gid, len(self.groups), g, self.suggestion_for(g, wait=False),
+                                   refs)
 
     def is_reference(self, member) -> bool:
         """A photo from a reference folder: shown, never offered for removal."""
         view = self.view
         return view is not None and view.is_reference(member.entry)
 
-    def suggestion_for(self, g):
-        """The suggested keeper of a group (remembered: the evidence reads the files)."""
+    def suggestion_for(self, g, wait: bool = True):
+        """The suggested keeper of a group. Its evidence is read from the files, so
+        it is worked out in a worker and remembered; without ``wait`` the listed
+        facts answer until then (the review updates when the evidence is in)."""
         key = tuple(m.entry.path for m in g.members)
         hit = self._suggestions.get(key)
-        if hit is None:
-            hit = suggest(g, [self.is_reference(m) for m in g.members])
-            self._suggestions[key] = hit
-        return hit
+        if hit is not None:
+            return hit
+        flags = [self.is_reference(m) for m in g.members]
+        if wait:
+            hit = self._suggestions[key] = suggest(g, flags)
+            return hit
+        if key not in self._pending_suggestions:
+            self._pending_suggestions.add(key)
+            self.runner.run(lambda: suggest(g, flags), lambda s: self._suggested(key, s),
+                            lambda exc: self._pending_suggestions.discard(key))
+        return suggest(g, flags, read=False)
+
+    def _suggested(self, key, suggestion) -> None:
+        self._pending_suggestions.discard(key)
+        self._suggestions[key] = suggestion
+        g = self.review.group
+        if g is not None and tuple(m.entry.path for m in g.members) == key and \
+                self.review.suggestion != suggestion:
+            gid = next((k for k, x in enumerate(self.groups, 1) if x is g), 0)
+            self.review.group = None  # shown again from the start, with the keeper on the left
+            self.review.show_group(gid, len(self.groups), g, suggestion, self.review.reference)
+
+    def warm_suggestions(self) -> None:
+        """Work out every group's keeper in a worker, so the assistant finds them ready."""
+        todo = [(tuple(m.entry.path for m in g.members), g,
+                 [self.is_reference(m) for m in g.members]) for g in self.groups]
+        todo = [t for t in todo if t[0] not in self._suggestions]
+
+        def work():
+            return [(key, suggest(g, flags)) for key, g, flags in todo]
+
+        def done(found) -> None:
+            for key, s in found:
+                self._suggestions.setdefault(key, s)
+
+        if todo:
+            self.runner.run(work, done, lambda exc: None, name="duplicalt-keeper")
 
     def _refresh_marks(self) -> None:
         self.review.refresh_marks()
@@ -87,7 +123,7 @@ class ReviewActions:
         g = self.review.group
         if g is None or self.busy_files:
             return
-        keeper = self.review.suggestion.index
+        keeper = self.suggestion_for(g).index
         self.decisions.set({m.entry.path: KEEP if k == keeper or self.is_reference(m) else REMOVE
                             for k, m in enumerate(g.members)}, label="keep suggested")
         self._refresh_marks()

@@ -52,10 +52,11 @@ class Suggestion:
     reason: str
 
 
-def suggest(group: Group, reference: list[bool] | None = None) -> Suggestion:
-    """The core's keeper rule (review/keeper.py: the original, by evidence); with
-    reference flags, a reference photo when the group has one."""
-    index, reason = suggest_keeper(group.members, reference=reference)
+def suggest(group: Group, reference: list[bool] | None = None, read: bool = True) -> Suggestion:
+    """The core's keeper rule (review/keeper.py: the original, by evidence read
+    from the files, or by the listed facts alone without ``read``); with reference
+    flags, a reference photo when the group has one."""
+    index, reason = suggest_keeper(group.members, read=read, reference=reference)
     return Suggestion(index, reason)
 
 

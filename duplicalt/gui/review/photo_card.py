@@ -16,6 +16,10 @@ from duplicalt.gui.review.photo_view import PhotoCanvas
 from duplicalt.gui.widgets import ElidedLabel
 
 
+PLACES = {"Resolution": (0, 0, 3), "Format": (1, 0, 1), "File size": (1, 2, 1),
+          "Taken": (2, 0, 3), "Path": (3, 0, 3)}  # (row, column, value's column span)
+
+
 def badge(text: str, fg: str, bg: str) -> str:
     return f"<span style='color:{fg}; background:{bg};'>&nbsp;{text}&nbsp;</span>"
 
@@ -68,15 +72,15 @@ class PhotoCard(QFrame):
         grid.setVerticalSpacing(3)
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(3, 1)
-        for k, name in enumerate(FIELDS):  # two pairs a row; the path gets a row of its own
+        for name in FIELDS:  # the long values get a row each; format and size share one
             if name == "Similarity":
                 continue  # shown beside the Keep/Remove badge
-            row, col = (k // 2, (k % 2) * 2) if name != "Path" else (2, 0)
+            row, col, span = PLACES[name]
             key = QLabel(name, self)
             key.setObjectName("muted")
             value = ElidedLabel("", self, Qt.ElideMiddle if name == "Path" else Qt.ElideRight)
             grid.addWidget(key, row, col)
-            grid.addWidget(value, row, col + 1, 1, 3 if name == "Path" else 1)
+            grid.addWidget(value, row, col + 1, 1, span)
             self.values[name] = value
         buttons = QHBoxLayout()
         buttons.addWidget(self.keep_button)
@@ -127,6 +131,7 @@ class PhotoCard(QFrame):
     def show_mark(self, mark: str | None, current: bool) -> None:
         self.keep_button.setChecked(mark == KEEP)
         self.remove_button.setChecked(mark == REMOVE)
+        self.remove_button.setEnabled(not self.reference)  # a reference photo is never removed
         text = {KEEP: badge("KEEP", "#08140e", theme.KEEP),
                 REMOVE: badge("REMOVE", "#1a0808", theme.REMOVE)}.get(
                     mark, f"<span style='color:{theme.MUTED}'>undecided</span>")

@@ -60,6 +60,7 @@ class FolderActions:
         self.setWindowTitle(f"{folder.name} – DuplicAlt")
         self.gone.clear()
         self._suggestions.clear()
+        self._pending_suggestions.clear()
         self.open_marks(folders + refs)
         self.scan_page.start(folder, more_text)
         self._set_page(SCANNING)
