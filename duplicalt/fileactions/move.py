@@ -257,8 +257,7 @@ def move_to_backup(files: Iterable[FileLike], root: Path, backup_root: Path, *,
         head = {"t": "batch", "batch": batch, "time": time.strftime("%Y-%m-%d %H:%M:%S"),
                 "root": str(root), "mode": "trash" if trash else "move"}
         ctx = {"root": root, "backup": backup, "batch": batch, "trash": trash, "memo": {},
-               "shas": {},
-               "force_copy": force_copy, "head": head, "full": ""}
+               "shas": {}, "force_copy": force_copy, "head": head, "full": ""}
         out = _run(files, ctx, progress, cancel)
     finally:
         if root_lock is not None:
