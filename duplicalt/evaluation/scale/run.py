@@ -104,10 +104,11 @@ def report(r: dict, truth: bm.Truth, labels, alone: dict | None) -> tuple[list[s
     out = {"scan": {k: v for k, v in r.items() if k != "grouped_pairs"},
            "planted": planted.__dict__, "train_pairs": len(train_pairs)}
     if labels:
-        out["lookalikes"] = s = lookalikes.score(shard_names, labels)
-        lines.append(f"  labelled look-alikes: 'different' grouped {s['different']['grouped']}/"
-                     f"{s['different']['labelled']}, 'same' grouped {s['same']['grouped']}/"
-                     f"{s['same']['labelled']}")
+        out["lookalikes"] = scored = lookalikes.score(shard_names, labels)
+        for name, s in scored.items():
+            lines.append(f"  labelled look-alikes ({name}): 'different' grouped "
+                         f"{s['different']['grouped']}/{s['different']['labelled']}, 'same' "
+                         f"grouped {s['same']['grouped']}/{s['same']['labelled']}")
     if alone:
         solo = planted_scores({frozenset(p) for p in alone["grouped_pairs"]}, truth,
                               planted_prefix)

@@ -137,7 +137,7 @@ def group_child(spec: dict) -> dict:
     found = set(zip(pairs.i.tolist(), pairs.j.tolist()))
     return {"seconds": seconds, "files": spec["n"], "pairs": len(found),
             "recall": len(found & truth) / max(1, len(truth)), "groups": len(groups),
-            "path": "exact" if spec["n"] <= grouping.EXACT_MAX else "approximate",
+            "path": "exact" if spec["n"] <= grouping.EXACT_MAX else "k-NN cells",
             "peak_rss_mb": peak_rss_mb()}
 
 
