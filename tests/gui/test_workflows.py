@@ -277,3 +277,15 @@ def test_the_review_shows_the_keeper_found_by_evidence(qtbot, window, tmp_path):
     keeper = g.members[window.review.suggestion.index].entry.path.name
     assert keeper == "orig.jpg" and window.review.cards[0].member.entry.path.name == "orig.jpg"
     assert "border" in window.review.cards[0].note.text()
+
+
+def test_the_not_duplicates_list_puts_a_pair_back(qtbot, window, tmp_path):
+    from duplicalt.gui.session.apart_list import ApartList
+
+    window.apart.add("d1", "d2", ("x.jpg", "y.jpg"))
+    dlg = ApartList(window, window.apart)
+    qtbot.addWidget(dlg)
+    assert dlg.list.count() == 1 and "x.jpg ≠ y.jpg" in dlg.list.item(0).text()
+    dlg.list.setCurrentRow(0)
+    qtbot.mouseClick(dlg.forget_button, Qt.LeftButton)
+    assert dlg.changed and dlg.list.count() == 0 and not window.apart.pairs()
