@@ -5,20 +5,25 @@ show the same picture: ORB keypoints, Lowe's ratio test, and a RANSAC affine
 fit (also against the mirrored photo, for flipped copies). Copies keep their
 geometry under crops, borders, captions, rotations, resizes and colour edits,
 so they share many inliers; different photos, even of similar subjects, do not.
+Two different objects with one outline can line up too, so the aligned fine
+detail must also agree (local_features.aligned_correlation). Each photo's
+features are computed once and handed to the scan's cache (``features_name``,
+``preload``, ``fresh_features``): a pair then costs a match, not a decode.
 Needs OpenCV only (no torch).
 """
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from struct import error as struct_error
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
 import cv2
 import numpy as np
 
+from duplicalt.ml.local_features import Features, dumps, hue_clash, loads, thumbnail
 from duplicalt.photos.decode import UnreadableImage, load_photo, same_decode
 from duplicalt.photos.types import PhotoInfo
 
@@ -28,13 +33,9 @@ KEPT_MB = 256  # grey 320-px copies of decoded photos kept for the matcher (~77 
 
 
 MIN_SPREAD = 0.1  # inliers must span this fraction of the photo's width or height
-
-
-@dataclass(frozen=True)
-class Features:
-    points: np.ndarray  # (n, 2) float32
-    descriptors: np.ndarray | None  # (n, 32) uint8
-    shape: tuple[int, int] = (1, 1)  # (width, height) the points refer to
+MAX_HUE_CLASH = 0.4  # aligned coloured pixels of another hue a copy may have (on 'tune' labels:
+# copies <= 0.13, a red and a blue motorbike of one model >= 0.47)
+__all__ = ["Features", "OrbMatcher", "plausible", "spread"]
 
 
 def plausible(affine: np.ndarray | None) -> bool:
@@ -72,11 +73,14 @@ class OrbMatcher:
         self.min_inliers = min_inliers
         self.featureless_threshold = featureless_threshold
         self.workers = workers
-        self.name = f"orb-affine-v2-{side}-{features}-{ratio}"
+        self.max_hue_clash = MAX_HUE_CLASH
+        self.name = f"orb-affine-v4-{side}-{features}-{ratio}-h{self.max_hue_clash}"
+        self.features_name = f"orb-{side}-{features}-rgb64"  # the cached features' format
+        self._fresh: dict[Path, bytes] = {}
         self._local = threading.local()
         self._cache: OrderedDict[tuple[Path, bool], Features | None] = OrderedDict()
         self._lock = threading.Lock()
-        self._kept: OrderedDict[Path, np.ndarray] = OrderedDict()
+        self._kept: OrderedDict[Path, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._kept_bytes, self._kept_limit = 0, int(kept_mb * 2**20)
         self._busy: dict[Path, threading.Event] = {}
         self.decoded = 0  # photos this matcher had to decode itself
@@ -104,6 +108,8 @@ class OrbMatcher:
         try:
             both = self._extract(path)
             with self._lock:
+                if both[0] is not None:
+                    self._fresh[path] = dumps(*both)
                 for flip, feats in zip((False, True), both):
                     self._cache[(path, flip)] = feats
                 while len(self._cache) > CACHED_FEATURES:  # ~20 KB each: bound the memory
@@ -113,11 +119,38 @@ class OrbMatcher:
                 self._busy.pop(path).set()
         return both[1] if mirrored else both[0]
 
+    def preload(self, stored: dict[Path, bytes]) -> None:
+        """Features a cache kept from an earlier scan (``fresh_features`` bytes)."""
+        with self._lock:
+            for path, data in stored.items():
+                try:
+                    both = loads(data)
+                except (ValueError, struct_error):
+                    continue  # damaged: computed again
+                for flip, feats in zip((False, True), both):
+                    self._cache[(path, flip)] = feats
+                    self._cache.move_to_end((path, flip))
+
+    def has_features(self, path: Path) -> bool:
+        with self._lock:
+            return (path, False) in self._cache
+
+    def fresh_features(self) -> dict[Path, bytes]:
+        """Features computed since the last call, as bytes for the cache."""
+        with self._lock:
+            out, self._fresh = self._fresh, {}
+        return out
+
     def grey(self, img) -> np.ndarray:
         """The photo as the matcher sees it: grey, fitting side x side."""
+        return self.views(img)[0]
+
+    def views(self, img) -> tuple[np.ndarray, np.ndarray]:
+        """(grey fitting side x side, small colour thumbnail) of an RGB photo."""
         img = img.copy()
         img.thumbnail((self.side, self.side))
-        return cv2.cvtColor(np.asarray(img), cv2.COLOR_RGB2GRAY)
+        rgb = np.asarray(img.convert("RGB"))
+        return cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), thumbnail(rgb)
 
     def keep_decoded(self, path: Path, img, info: PhotoInfo, target: int | None) -> None:
         """A photo the embedder just decoded (core.types.KeepDecoded): keep its grey
@@ -125,59 +158,70 @@ class OrbMatcher:
         candidate pair needs no second decode. Oldest dropped beyond ``kept_mb``."""
         if not same_decode(info.format, (info.width, info.height), target, self.side):
             return
-        grey = self.grey(img)
+        views = self.views(img)
         with self._lock:
             self._cache.pop((path, False), None)  # decoded again: the file may have changed
             self._cache.pop((path, True), None)
             old = self._kept.pop(path, None)
-            self._kept_bytes += grey.nbytes - (0 if old is None else old.nbytes)
-            self._kept[path] = grey
+            self._kept_bytes += views[0].nbytes - (0 if old is None else old[0].nbytes)
+            self._kept[path] = views
             while self._kept_bytes > self._kept_limit and self._kept:
-                self._kept_bytes -= self._kept.popitem(last=False)[1].nbytes
+                self._kept_bytes -= self._kept.popitem(last=False)[1][0].nbytes
 
-    def _take_kept(self, path: Path) -> np.ndarray | None:
+    def _take_kept(self, path: Path) -> tuple[np.ndarray, np.ndarray] | None:
         with self._lock:
-            grey = self._kept.pop(path, None)
-            if grey is not None:
-                self._kept_bytes -= grey.nbytes
-            return grey
+            views = self._kept.pop(path, None)
+            if views is not None:
+                self._kept_bytes -= views[0].nbytes
+            return views
 
     def _extract(self, path: Path) -> tuple[Features | None, Features | None]:
-        gray = self._take_kept(path)
-        if gray is None:
+        views = self._take_kept(path)
+        if views is None:
             try:
                 img, _ = load_photo(path, target=self.side)
             except UnreadableImage:
                 return None, None
             self.decoded += 1
-            gray = self.grey(img)
+            views = self.views(img)
+        gray, small = views
         if min(gray.shape[:2]) < MIN_SIDE:  # ORB's pyramid cannot shrink a 1-px side
             return None, None
         out = []
-        for image in (gray, cv2.flip(gray, 1)):
+        for image, thumb in ((gray, small), (cv2.flip(gray, 1), cv2.flip(small, 1))):
             try:
                 kps, des = self._orb()[0].detectAndCompute(image, None)
             except cv2.error:  # no single photo may stop a scan: too odd to judge
                 return None, None
             out.append(Features(np.float32([k.pt for k in kps]).reshape(-1, 2), des,
-                                (image.shape[1], image.shape[0])))
+                                (image.shape[1], image.shape[0]), thumb))
         return out[0], out[1]
 
     def inliers(self, a: Features, b: Features) -> int:
+        """Inliers of the affine fit; 0 when the aligned photos' colours clash."""
+        n, affine = self.fit(a, b)
+        if n >= self.min_inliers and affine is not None:
+            clash = hue_clash(a, b, affine)
+            if clash is not None and clash > self.max_hue_clash:
+                return 0  # the same outline, another object
+        return n
+
+    def fit(self, a: Features, b: Features) -> tuple[int, np.ndarray | None]:
+        """(inlier count, affine map a -> b) of the geometric check alone.""" 
         bf = self._orb()[1]
         knn = bf.knnMatch(a.descriptors, b.descriptors, k=2)
         good = [m[0] for m in knn if len(m) == 2 and m[0].distance < self.ratio * m[1].distance]
         if len(good) < 6:
-            return len(good)
+            return len(good), None
         src = a.points[[g.queryIdx for g in good]]
         dst = b.points[[g.trainIdx for g in good]]
         affine, mask = cv2.estimateAffine2D(src, dst, method=cv2.RANSAC, ransacReprojThreshold=5.0)
         if mask is None or not plausible(affine):
-            return 0
+            return 0, None
         keep = mask.ravel().astype(bool)
         if min(spread(src[keep], a.shape), spread(dst[keep], b.shape)) < MIN_SPREAD:
-            return 0  # inliers bunched in a corner: a texture coincidence, not a copy
-        return int(keep.sum())
+            return 0, None  # inliers bunched in a corner: a texture coincidence, not a copy
+        return int(keep.sum()), affine
 
     def score(self, pa: Path, pb: Path) -> int | None:
         a = self.features(pa)
@@ -191,6 +235,12 @@ class OrbMatcher:
             if best >= 40:  # clearly the same picture: skip the mirrored check
                 break
         return best
+
+    def accepts_many(self, scores: np.ndarray, sims: np.ndarray) -> np.ndarray:
+        """``accepts`` over arrays (the scan's regroup: no Python loop over pairs)."""
+        scores, sims = np.asarray(scores), np.asarray(sims)
+        return np.where(scores < 0, sims >= self.featureless_threshold,
+                        scores >= self.min_inliers)
 
     def accepts(self, score: int, similarity: float) -> bool:
         """Enough geometric inliers; a featureless pair falls back on the embedding."""
@@ -207,3 +257,4 @@ class OrbMatcher:
             self._cache.clear()
             self._kept.clear()
             self._kept_bytes = 0
+            self._fresh.clear()

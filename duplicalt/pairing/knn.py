@@ -143,9 +143,10 @@ def pairs_above(nb: Neighbours, floor: float) -> tuple[np.ndarray, np.ndarray, n
     each once, sorted by (i, j): (i int64, j int64, sim float32)."""
     n = len(nb.idx)
     keep = (nb.idx >= 0) & (nb.sims >= floor - 1e-6)
-    rows = np.broadcast_to(np.arange(n, dtype=np.int64)[:, None], nb.idx.shape)[keep]
+    rows = np.nonzero(keep)[0].astype(np.int64)
     cols = nb.idx[keep].astype(np.int64)
-    sims = nb.sims[keep]
-    lo, hi = np.minimum(rows, cols), np.maximum(rows, cols)
-    key, first = np.unique(lo * n + hi, return_index=True)
-    return key // n, key % n, sims[first]
+    key = np.minimum(rows, cols) * n + np.maximum(rows, cols)  # one int64 per directed pair
+    del rows, cols
+    key, first = np.unique(key, return_index=True)
+    sims = nb.sims[keep][first]
+    return key // n, key % n, sims

@@ -110,3 +110,70 @@ def test_photos_with_a_one_pixel_side_are_inconclusive_not_a_crash(tmp_path):
         img, info = load_photo(p, target=m2.side)
         m2.keep_decoded(p, img, info, m2.side)
     assert m2.verify([(paths[0], paths[1])]) == [None]
+
+
+def tinted(seed, colour):
+    """One textured picture (one outline, one grey structure) in a given colour."""
+    import numpy as np
+    from PIL import Image
+    grey = np.asarray(textured(seed).convert("L"), np.float32) / 255
+    rgb = (grey[..., None] * np.float32(colour)[None, None, :] + 40).clip(0, 255)
+    return Image.fromarray(rgb.astype(np.uint8))
+
+
+def test_features_round_trip_through_bytes(tmp_path):
+    import numpy as np
+
+    from duplicalt.ml.local_features import dumps, loads
+    m = OrbMatcher()
+    path = save(textured(5), tmp_path / "a.jpg")
+    a, b = m.features(path), m.features(path, mirrored=True)
+    a2, b2 = loads(dumps(a, b))
+    for x, y in ((a, a2), (b, b2)):
+        assert x.shape == y.shape and np.array_equal(x.descriptors, y.descriptors)
+        assert np.allclose(x.points, y.points, atol=0.25) and np.array_equal(x.thumb, y.thumb)
+    assert a2.thumb.shape == (48, 64, 3)
+
+
+def test_another_colour_with_the_same_outline_is_not_a_copy(tmp_path):
+    """A red and a blue motorbike of one model line up under one affine map; the
+    colour check tells them apart, and lets colour-edited copies through."""
+    from PIL import ImageEnhance
+    red = tinted(4, (215, 30, 20))
+    one = save(red, tmp_path / "red.png")
+    pale = save(ImageEnhance.Color(red.crop((10, 5, 310, 235))).enhance(0.5), tmp_path / "pale.jpg")
+    grey = save(red.convert("L").convert("RGB"), tmp_path / "grey.png")
+    bright = save(ImageEnhance.Brightness(red).enhance(1.3), tmp_path / "bright.jpg")
+    blue = save(tinted(4, (20, 40, 215)), tmp_path / "blue.png")
+    m = OrbMatcher()
+    a, b = m.features(one), m.features(blue)
+    assert m.fit(a, b)[0] >= m.min_inliers  # the geometry alone would accept it
+    scores = m.verify([(one, pale), (one, grey), (one, bright), (one, blue)])
+    assert all(s >= m.min_inliers for s in scores[:3]), scores
+    assert scores[3] < m.min_inliers, scores
+
+
+def test_a_pair_costs_a_match_not_a_decode_once_features_are_cached(tmp_path):
+    import numpy as np
+
+    from duplicalt.pairing.grouping import Pairs
+    from duplicalt.pairing.verification import verify_pairs
+    from duplicalt.photos.cache import Cache
+    paths = [save(textured(k % 3), tmp_path / f"{k}.jpg", quality=80 + k) for k in range(6)]
+    entries = [_entry(p, tmp_path) for p in paths]
+    pairs = Pairs(np.array([0, 0, 1, 2]), np.array([3, 1, 4, 5]), np.float32([.9] * 4), 0.5, 6)
+    cache = Cache(tmp_path / "c.sqlite")
+    first = OrbMatcher()
+    a = verify_pairs(pairs, entries, first, cache)
+    assert first.decoded == 6
+    second = OrbMatcher()
+    second.name = "another-verifier-same-features"  # its scores are not cached: it must match
+    b = verify_pairs(pairs, entries, second, cache)
+    assert second.decoded == 0 and np.array_equal(a.scores, b.scores)
+    assert a.scores[0] >= first.min_inliers and a.scores[1] < first.min_inliers
+
+
+def _entry(path, root):
+    from duplicalt.photos.types import FileEntry
+    st = path.stat()
+    return FileEntry(path, path.relative_to(root).as_posix(), st.st_size, st.st_mtime_ns, "jpeg")

@@ -38,6 +38,30 @@ def _wrap(module, name: str, record: dict, count) -> None:
     setattr(module, name, timed)
 
 
+def seed_embeddings(cache, source: Path, model: str) -> int:
+    """Copy the vectors of an earlier scan's cache (any schema) into ``cache``,
+    keyed on the files as they are now: the scan then skips only the embedding
+    (walk, hashes, pairs, features and verification stay cold)."""
+    import os
+    import sqlite3
+
+    rows = []
+    for path, size, mtime, vec, w, h, fmt, taken, err in sqlite3.connect(source).execute(
+            "SELECT path, size, mtime_ns, vector, width, height, format, taken, error "
+            "FROM embeddings WHERE model=?", (model,)):
+        try:
+            st = os.lstat(os.fsdecode(path))
+        except OSError:
+            continue
+        if (st.st_size, st.st_mtime_ns) == (size, mtime):
+            rows.append((path, model, size, mtime, vec, w, h, fmt, taken, err,
+                         st.st_ctime_ns, st.st_ino))
+    cache._db.executemany("INSERT OR REPLACE INTO embeddings VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                          rows)
+    cache._db.commit()
+    return len(rows)
+
+
 def run(spec: dict) -> dict:
     from duplicalt.ml.matcher import OrbMatcher
     from duplicalt.ml.model.embed import load
@@ -53,6 +77,8 @@ def run(spec: dict) -> dict:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{cache_path}{suffix}").unlink(missing_ok=True)
     cache = Cache(cache_path)
+    seeded = seed_embeddings(cache, Path(spec["embeddings_from"]), emb.model_id) \
+        if spec.get("embeddings_from") else 0
     record: dict = {}
     _wrap(pipeline, "neighbour_pairs", record, lambda out, a: len(out.i))
     _wrap(pipeline, "nearest", record, lambda out, a: len(out.i))
@@ -69,6 +95,9 @@ def run(spec: dict) -> dict:
         pipeline.regroup(result, t)
         slider[f"{t:.2f}"] = round(time.perf_counter() - t2, 3)
     cache.close()
+    if spec.get("vectors_out"):
+        import numpy as np
+        np.save(spec["vectors_out"], result.vectors)
     stages = {k: round(b - a, 2) for k, (a, b) in times.items()}
     pairs = sorted({tuple(sorted((a.entry.rel, b.entry.rel)))
                     for g in result.groups for a, b in combinations(g.members, 2)})
@@ -79,6 +108,7 @@ def run(spec: dict) -> dict:
             "selected_pairs": record.get("nearest_count", 0),
             "verified_pairs": record.get("verify_pairs_count", 0),
             "photos": len(result.entries), "files": result.stats.files,
+            "embeddings_seeded": seeded, "embedded": result.stats.embedded,
             "groups": len(result.groups), "threshold": threshold, "slider_s": slider,
             "matcher_decodes": getattr(verifier, "decoded", 0),
             "peak_rss_mb": round(peak_rss_mb()), "grouped_pairs": pairs}

@@ -38,6 +38,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", default=None)
     p.add_argument("--threshold", type=float, default=None, help="default: the model's")
     p.add_argument("--alone", action="store_true", help="also scan the planted set alone")
+    p.add_argument("--embeddings-from", type=Path, default=None,
+                   help="reuse the vectors of an earlier scan's cache (the embedding stage is "
+                   "then skipped; everything after it stays cold)")
+    p.add_argument("--no-main", action="store_true", help="with --alone: only the planted set")
     p.add_argument("--sheet-pairs", type=int, default=40)
     p.add_argument("--json", type=Path, dest="json_out")
 
@@ -128,6 +132,22 @@ def sheet(root: Path, r: dict, out: Path, count: int, seed: int) -> Path | None:
     return contact_sheet(root, picked, out)
 
 
+def alone_only(args, spec: dict, root: Path, truth: bm.Truth) -> int:
+    r = child(dict(spec, folder=root / library.PLANTED, cache=args.work / "alone.sqlite",
+                   vectors_out=None))
+    solo = planted_scores({frozenset(f"{library.PLANTED}/{n}" for n in p)
+                           for p in r["grouped_pairs"]}, truth, f"{library.PLANTED}/")
+    print(f"planted set alone: {r['photos']} photos, {r['seconds']:.1f} s, verified "
+          f"{r['verified_pairs']}, precision {solo.precision:.4f}, macro recall "
+          f"{solo.macro_recall:.4f}")
+    print("  per family: " + ", ".join(f"{f} {v:.2f}" for f, v in solo.per_family.items()))
+    if args.json_out:
+        args.json_out.write_text(json.dumps({"scan": {k: v for k, v in r.items()
+                                                      if k != "grouped_pairs"},
+                                             "alone": solo.__dict__}, indent=1, default=str))
+    return 0
+
+
 def main(args) -> int:
     for path, what, flag in ((args.shards, "training shards", "--shards"),
                              (args.originals, "benchmark photos", "--originals")):
@@ -141,10 +161,13 @@ def main(args) -> int:
     if args.limit:
         root = subset(root, args.work / f"limit-{args.limit}" / "library", args.limit, args.seed)
     spec = {"folder": root, "cache": args.work / "scale-cache.sqlite", "model": args.model,
-            "threshold": args.threshold}
+            "threshold": args.threshold, "embeddings_from": args.embeddings_from,
+            "vectors_out": args.work / "vectors.npy"}
+    if args.no_main:
+        return alone_only(args, spec, root, truth)
     r = child(spec)
-    alone = child(dict(spec, folder=root / library.PLANTED, cache=args.work / "alone.sqlite")) \
-        if args.alone else None
+    alone = child(dict(spec, folder=root / library.PLANTED, cache=args.work / "alone.sqlite",
+                       vectors_out=None)) if args.alone else None
     if alone:  # the same names as in the library scan
         alone["grouped_pairs"] = [[f"{library.PLANTED}/{n}" for n in p]
                                   for p in alone["grouped_pairs"]]
