@@ -13,6 +13,11 @@ and finished or rolled back (see recovery.py). Records:
 
 Paths that are not valid UTF-8 survive as JSON "\\udcXX" escapes (surrogateescape).
 A torn last line (crash mid-write) is ignored; the next writer starts a new line.
+
+The journal is not trusted (docs/safety.md): list_backups() checks every path of
+every record against its batch's root and the backup folder, and an entry that
+points elsewhere is DAMAGED: shown, never acted on. The journal and its lock are
+opened without following links; the lock is portalocker's (POSIX and Windows).
 """
 from __future__ import annotations
 
