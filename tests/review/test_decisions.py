@@ -200,3 +200,16 @@ def test_a_hand_marked_hardlink_of_the_kept_photo_is_not_moved(tmp_path):
 def test_bad_paths_in_a_decisions_file_are_refused_clearly(value, message):
     with pytest.raises(DecisionsError, match=message):
         parse_decisions({"version": 1, "root": "/r", "groups": [{"files": [{"path": value}]}]})
+
+
+def test_a_scan_through_a_symlinked_folder_applies(tmp_path):
+    """Issue 13, item 4: root resolved, the files' paths through the link."""
+    real = tmp_path / "data" / "pics"
+    shas = make_files(real, ["a.jpg", "b.jpg"])
+    link = tmp_path / "Pictures"
+    link.symlink_to(real, target_is_directory=True)
+    doc = decisions(link, [[file_dict(link, "a.jpg", True), file_dict(link, "b.jpg")]])
+    doc["root"] = os.fsdecode(real)
+    report = apply_plan(make_plan(parse_decisions(doc), "keep-suggested"), tmp_path / "bk")
+    assert report.ok and [o.path.name for o in report.moved] == ["b.jpg"]
+    assert file_shas(tmp_path / "bk") == {"b.jpg": shas["b.jpg"]}
