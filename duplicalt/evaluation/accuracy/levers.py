@@ -35,19 +35,28 @@ TARGET = 0.98
 VIEW_SETS = {"none": [0], "flip": [0, 1], "d8": list(range(8))}
 
 
-def feature_maps(model, pre: Preprocess, paths: list[Path], batch: int = 64) -> np.ndarray:
-    """(N, 8, C, h*w) float16 trunk maps of the 8 dihedral views of each photo."""
+def centre(img, side: float = 0.7):
+    """The middle ``side`` x ``side`` of the photo (the multi-crop lever)."""
+    w, h = img.size
+    dx, dy = int(w * (1 - side) / 2), int(h * (1 - side) / 2)
+    return img.crop((dx, dy, w - dx, h - dy))
+
+
+def feature_maps(model, pre: Preprocess, paths: list[Path], batch: int = 64,
+                 crop=None, views: int = 8) -> np.ndarray:
+    """(N, views, C, h*w) float16 trunk maps of the first ``views`` dihedral views
+    of each photo (identity, mirror, then the rotations)."""
     def decode(p):
-        img, _ = load_photo(p, target=pre.size)
-        return pre.to_array(img)
+        img, _ = load_photo(p, target=pre.size * (2 if crop else 1))
+        return pre.to_array(crop(img) if crop else img)
 
     out = []
     with ThreadPoolExecutor(2) as pool, torch.inference_mode():
         for start in range(0, len(paths), batch):
             x = pre.batch(list(pool.map(decode, paths[start:start + batch])))
-            maps = model.trunk(torch.cat(dihedral_views(x, "d8")))
+            maps = model.trunk(torch.cat(dihedral_views(x, "d8")[:views]))
             n = x.shape[0]
-            out.append(maps.view(8, n, maps.shape[1], -1).transpose(0, 1).half().numpy())
+            out.append(maps.view(views, n, maps.shape[1], -1).transpose(0, 1).half().numpy())
     return np.concatenate(out)
 
 
@@ -90,6 +99,11 @@ def main(argv=None) -> int:
     ap.add_argument("--model", default=None)
     ap.add_argument("--distractors", type=int, default=1000)
     ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--inputs", nargs="+", default=["gray", "gray+trim"],
+                    help="gray, gray+trim, centre70+trim, colour")
+    ap.add_argument("--views", type=int, default=8, help="dihedral views computed (2: id+mirror)")
+    ap.add_argument("--combine", nargs="*", default=[],
+                    help="inputs pooled into one vector, e.g. gray+trim,centre70+trim")
     args = ap.parse_args(argv)
     torch.set_num_threads(2)
     folder = args.work / CALIBRATION
@@ -99,19 +113,31 @@ def main(argv=None) -> int:
     truth = Truth({n: tuple(files[n]) for n in keep})
     loaded = load_model(args.model)
     base = Preprocess.from_meta(loaded.meta)
-    inputs = {"gray": base, "gray+trim": replace(base, trim_borders=True),
-              "colour": replace(base, grayscale=False)}
+    inputs = {"gray": (base, None), "gray+trim": (replace(base, trim_borders=True), None),
+              "centre70+trim": (replace(base, trim_borders=True), centre),
+              "colour": (replace(base, grayscale=False), None)}
     paths = [folder / "photos" / n for n in keep]
-    results = []
-    for label, pre in inputs.items():
+    results, maps = [], {}
+    for label in args.inputs:
+        cached = args.work / f"levers-maps-{label}-{len(keep)}-{args.views}.npy"
         t0 = time.time()
-        maps = feature_maps(loaded.model, pre, paths)
-        print(f"{label}: {len(paths)} photos x 8 views in {time.time() - t0:.0f} s", flush=True)
-        for views, gem in [(v, g) for v in VIEW_SETS for g in (1.0, 3.0)]:
-            r = scores_at_best(descriptor(maps, VIEW_SETS[views], gem), keep, truth)
-            r.update(input=label, views=views, gem=gem)
+        if cached.is_file():
+            maps[label] = np.load(cached)
+        else:
+            pre, crop = inputs[label]
+            maps[label] = feature_maps(loaded.model, pre, paths, crop=crop, views=args.views)
+            np.save(cached, maps[label])
+        print(f"{label}: {len(paths)} photos x {args.views} views in {time.time() - t0:.0f} s", flush=True)
+    combos = [[label] for label in args.inputs] + [c.split(",") for c in args.combine]
+    for combo in combos:
+        for views, gem in [(v, g) for v in VIEW_SETS for g in (1.0, 3.0)
+                           if max(VIEW_SETS[v]) < args.views]:
+            vec = sum(descriptor(maps[label], VIEW_SETS[views], gem) for label in combo)
+            vec /= np.linalg.norm(vec, axis=1, keepdims=True)
+            r = scores_at_best(vec, keep, truth)
+            r.update(input="+".join(combo), views=views, gem=gem)
             results.append(r)
-            print(f"  {label:<10} views={views:<5} gem={gem:g}: t={r['threshold']:.2f} "
+            print(f"  {r['input']:<10} views={views:<5} gem={gem:g}: t={r['threshold']:.2f} "
                   f"P={r['precision']:.3f} macroR={r['macro_recall']:.3f} "
                   f"min {r['min_family']}={r['min_recall']:.2f}", flush=True)
     if args.out:
