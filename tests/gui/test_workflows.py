@@ -289,3 +289,33 @@ def test_the_not_duplicates_list_puts_a_pair_back(qtbot, window, tmp_path):
     dlg.list.setCurrentRow(0)
     qtbot.mouseClick(dlg.forget_button, Qt.LeftButton)
     assert dlg.changed and dlg.list.count() == 0 and not window.apart.pairs()
+
+
+def test_apply_moves_each_folder_into_its_own_backup_and_undo_puts_back(qtbot, window,
+                                                                        tmp_path):
+    from duplicalt.gui.settings import default_backup
+
+    a, b = tmp_path / "A", tmp_path / "B"
+    for folder, seed in ((a, 30), (b, 31)):
+        photo = make_photo(seed, (360, 240))
+        save(photo, folder / "orig.jpg", quality=95)
+        save(photo.resize((180, 120)), folder / "sub" / "small.jpg")
+    scan(qtbot, window, a, [b])
+    assert len(window.groups) == 2
+    window.keep_suggested_all()
+    assert {p.name for p in window.decisions.removals(window.groups)} == {"small.jpg"}
+    bot = DialogBot(accept=True)
+    try:
+        window.apply()
+        qtbot.waitUntil(lambda: not window.busy_files and not (a / "sub" / "small.jpg").exists()
+                        and not (b / "sub" / "small.jpg").exists(), timeout=WAIT)
+        for folder in (a, b):  # relative to its own root, in that root's backup
+            assert (default_backup(folder) / "sub" / "small.jpg").is_file()
+        assert not window.groups
+        window.undo()
+        qtbot.waitUntil(lambda: (a / "sub" / "small.jpg").exists() and
+                        (b / "sub" / "small.jpg").exists() and not window.busy_files,
+                        timeout=WAIT)
+        assert len(window.groups) == 2
+    finally:
+        bot.stop()

@@ -175,7 +175,12 @@ class ReviewActions:
                 dialogs.error(self, "Backup folder cannot be used", problem)
                 return
         size = sum(e.size for e in entries)
-        if not dialogs.confirm_apply(self, len(entries), size, self.folder, self.backup,
+        more = len(jobs) - 1
+        root = Path(f"{self.folder} and {more} more folder{'s' if more > 1 else ''}") \
+            if more else self.folder
+        backup = Path(f"{jobs[0][1]} (each folder into its own backup folder)") \
+            if more else jobs[0][1]
+        if not dialogs.confirm_apply(self, len(entries), size, root, backup,
                                      TRASH if trash else "backup"):
             return
         self._set_busy(True, "Moving photos…" if not trash else "Sending to the trash…")
