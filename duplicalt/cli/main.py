@@ -53,6 +53,36 @@ def add_scan_parser(sub) -> None:
     p.set_defaults(func=cmd_scan)
 
 
+def add_apart_parser(sub) -> None:
+    p = sub.add_parser("not-duplicates", help="list (or forget) pairs marked not a duplicate",
+                       description="Pairs of photos said not to be duplicates (in the window), "
+                       "by content: they are never grouped by `scan` or the window.")
+    p.add_argument("--forget", type=int, metavar="N", help="put pair N back (may be grouped again)")
+    p.add_argument("--file", type=Path, default=None, help="the list (default: in the user's data folder)")
+    p.set_defaults(func=cmd_apart)
+
+
+def cmd_apart(args) -> int:
+    from duplicalt.review.not_duplicates import NotDuplicates
+
+    store = NotDuplicates(args.file)
+    if store.problem:
+        print(f"note: {store.problem}", file=sys.stderr)
+    items = store.listed()
+    if args.forget is not None:
+        if not 1 <= args.forget <= len(items):
+            return _fail(f"there is no pair {args.forget} (the list has {len(items)})")
+        item = items[args.forget - 1]
+        store.remove(item.a, item.b)
+        print(f"Put back: {' and '.join(n or '?' for n in item.names)}")
+        return 0
+    if not items:
+        print("No pairs are marked not a duplicate.")
+    for k, item in enumerate(items, 1):
+        print(f"{k:>3}. {' != '.join(n or '?' for n in item.names)}  ({item.a[:12]} {item.b[:12]})")
+    return 0
+
+
 class _Interrupt:
     """First Ctrl-C asks the scan to stop after the current batch; a second aborts."""
 
@@ -142,6 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"duplicalt {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     add_scan_parser(sub)
+    add_apart_parser(sub)
     for module, names in _PLUGINS:
         try:
             mod = __import__(module, fromlist=names)

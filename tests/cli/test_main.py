@@ -109,3 +109,17 @@ def test_scan_refuses_a_missing_reference_folder(tmp_path, tiny_model, capsys):
     code, _, err = run(capsys, "scan", tmp_path / "A", "--reference", tmp_path / "nope",
                        "--model", tiny_model)
     assert code == 2 and "does not exist" in err
+
+
+def test_not_duplicates_are_listed_and_forgotten(tmp_path, capsys):
+    from duplicalt.review.not_duplicates import NotDuplicates
+
+    path = tmp_path / "nd.json"
+    NotDuplicates(path).add("d" * 40, "e" * 40, ("a.jpg", "b.jpg"))
+    code, out, _ = run(capsys, "not-duplicates", "--file", path)
+    assert code == 0 and "1. a.jpg != b.jpg" in out
+    code, _, err = run(capsys, "not-duplicates", "--file", path, "--forget", "2")
+    assert code == 2 and "no pair 2" in err
+    code, out, _ = run(capsys, "not-duplicates", "--file", path, "--forget", "1")
+    assert code == 0 and "Put back: a.jpg and b.jpg" in out and not NotDuplicates(path).pairs()
+    assert "No pairs" in run(capsys, "not-duplicates", "--file", path)[1]
