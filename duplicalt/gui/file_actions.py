@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from duplicalt.fileactions.move import (Candidate, MoveReport, RestoreReport, move_to_backup,
                                         restore, select_entries)
@@ -32,9 +32,14 @@ class Applied:
     moved: tuple[Path, ...]
 
 
-def candidates(entries: Iterable[FileEntry]) -> list[Candidate]:
-    """Candidates carrying the size and mtime seen by the scan (changed files are refused)."""
-    return [Candidate(e.path, e.size, e.mtime_ns) for e in entries]
+def candidates(entries: Iterable[FileEntry],
+               same_as: Mapping[Path, tuple[Path, ...]] | None = None) -> list[Candidate]:
+    """Candidates carrying the size and mtime seen by the scan (changed files are refused);
+    ``same_as`` names, per byte-identical copy, the kept photos whose bytes it must still
+    have when it is moved (move_to_backup re-checks them by sha256)."""
+    same_as = same_as or {}
+    return [Candidate(e.path, e.size, e.mtime_ns, same_as=tuple(same_as.get(e.path, ())))
+            for e in entries]
 
 
 def check_backup(root: Path, backup: Path) -> str | None:
@@ -50,11 +55,12 @@ def apply(root: Path, backup: Path, entries: list[FileEntry], trash: bool) -> Mo
     return move_to_backup(candidates(entries), root, backup, trash=trash)
 
 
-def apply_roots(jobs: list[tuple[Path, Path, list[FileEntry]]], trash: bool
+def apply_roots(jobs: list[tuple[Path, Path, list[FileEntry]]], trash: bool,
+                same_as: Mapping[Path, tuple[Path, ...]] | None = None
                 ) -> tuple[MoveReport, list[Applied]]:
     """Each scanned folder's photos into that folder's own backup (paths inside a
     backup stay relative to their root); one report for all, one Applied per batch."""
-    reports = [(backup, move_to_backup(candidates(entries), root, backup, trash=trash))
+    reports = [(backup, move_to_backup(candidates(entries, same_as), root, backup, trash=trash))
                for root, backup, entries in jobs if entries]
     merged = MoveReport(
         batch=reports[0][1].batch if reports else "",
