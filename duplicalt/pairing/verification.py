@@ -96,12 +96,14 @@ def _store_features(verifier, cache: Cache, entries, pairs: Pairs, chunk) -> Non
     cache.put_features([(by_path[p], data) for p, data in fresh.items() if p in by_path], name)
 
 
-def nearest(pairs: Pairs, k: int = density.PER_PHOTO) -> Pairs:
-    """The pairs worth verifying: those standing out from their photos'
-    neighbourhoods (density.candidates; by cosine alone when the pairs carry no
-    excess), at most ``k`` per photo, so verification costs O(duplicates), not
-    O(photos x neighbours), however crowded the collection."""
-    if pairs.excess is None:
+def nearest(pairs: Pairs, k: int = density.PER_PHOTO,
+            crowd_min: int = density.CROWD_MIN) -> Pairs:
+    """The pairs worth verifying: from ``crowd_min`` photos on, those standing
+    out from their photos' neighbourhoods (density.candidates), so verification
+    costs O(duplicates), not O(photos x neighbours), however crowded the
+    collection; below it (or when the pairs carry no excess) each photo's
+    ``k`` most similar partners."""
+    if pairs.excess is None or pairs.n < crowd_min:
         return pairs.subset(density.top_per_node(pairs.i, pairs.j, pairs.sim, k))
     return pairs.subset(density.candidates(pairs.i, pairs.j, pairs.sim, pairs.excess,
                                            per_photo=k))

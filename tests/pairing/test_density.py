@@ -43,7 +43,7 @@ def test_copies_stand_out_and_a_crowd_of_look_alikes_does_not():
     found = set(zip(pairs.i.tolist(), pairs.j.tolist()))
     crowd = [k for k, (a, b) in enumerate(found) if a < 400 and b < 400 and (a, b) not in copies]
     assert len(crowd) > 3000  # raw cosine alone would send the verifier thousands
-    picked = nearest(pairs)
+    picked = nearest(pairs, crowd_min=0)
     chosen = set(zip(picked.i.tolist(), picked.j.tolist()))
     assert copies <= chosen  # every copy, in the crowd as in the loose spread
     assert len(chosen - copies) <= 0.1 * len(x)  # look-alikes: a few, not thousands
@@ -75,5 +75,13 @@ def test_top_per_node_matches_a_loop_over_pairs():
 def test_near_identical_bursts_are_kept_whatever_the_crowd():
     x = clustered(500, d=32, clusters=2, spread=0.2)
     truth = planted(x, 20, 0.97)
-    picked = nearest(neighbour_pairs(x, 0.55))
+    picked = nearest(neighbour_pairs(x, 0.55), crowd_min=0)
     assert truth <= set(zip(picked.i.tolist(), picked.j.tolist()))
+
+
+def test_a_small_collection_checks_each_photos_most_similar_partners():
+    x, copies = crowd_with_copies()
+    pairs = neighbour_pairs(x, 0.55)
+    small = nearest(pairs, k=3)  # 800 photos < CROWD_MIN: by cosine, not by excess
+    assert np.array_equal(density.top_per_node(pairs.i, pairs.j, pairs.sim, 3),
+                          np.isin(pairs.i * 800 + pairs.j, small.i * 800 + small.j))

@@ -38,10 +38,12 @@ def _wrap(module, name: str, record: dict, count) -> None:
     setattr(module, name, timed)
 
 
-def seed_embeddings(cache, source: Path, model: str) -> int:
+def seed_embeddings(cache, source: Path, model: str, moved: tuple[str, str] | None = None
+                    ) -> int:
     """Copy the vectors of an earlier scan's cache (any schema) into ``cache``,
-    keyed on the files as they are now: the scan then skips only the embedding
-    (walk, hashes, pairs, features and verification stay cold)."""
+    keyed on the files as they are now (``moved``: (old root, new root) of the
+    same files, e.g. a --limit subset's hard links): the scan then skips only
+    the embedding (walk, hashes, pairs, features and verification stay cold)."""
     import os
     import sqlite3
 
@@ -49,6 +51,11 @@ def seed_embeddings(cache, source: Path, model: str) -> int:
     for path, size, mtime, vec, w, h, fmt, taken, err in sqlite3.connect(source).execute(
             "SELECT path, size, mtime_ns, vector, width, height, format, taken, error "
             "FROM embeddings WHERE model=?", (model,)):
+        if moved:
+            old, new = (os.fsencode(str(r)).rstrip(b"/") + b"/" for r in moved)
+            if not path.startswith(old):
+                continue
+            path = new + path[len(old):]
         try:
             st = os.lstat(os.fsdecode(path))
         except OSError:
@@ -77,7 +84,9 @@ def run(spec: dict) -> dict:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{cache_path}{suffix}").unlink(missing_ok=True)
     cache = Cache(cache_path)
-    seeded = seed_embeddings(cache, Path(spec["embeddings_from"]), emb.model_id) \
+    moved = spec.get("embeddings_moved")
+    seeded = seed_embeddings(cache, Path(spec["embeddings_from"]), emb.model_id,
+                             tuple(moved) if moved else None) \
         if spec.get("embeddings_from") else 0
     record: dict = {}
     _wrap(pipeline, "neighbour_pairs", record, lambda out, a: len(out.i))

@@ -158,11 +158,14 @@ def main(args) -> int:
     shards = sorted(args.shards.glob("*.tar"))
     print(f"Building/reusing the library in {args.work} ({len(shards)} shards) ...", flush=True)
     root, truth = library.build(shards, args.originals, args.work, args.per_family, args.seed)
+    full = root
     if args.limit:
         root = subset(root, args.work / f"limit-{args.limit}" / "library", args.limit, args.seed)
-    spec = {"folder": root, "cache": args.work / "scale-cache.sqlite", "model": args.model,
-            "threshold": args.threshold, "embeddings_from": args.embeddings_from,
-            "vectors_out": args.work / "vectors.npy"}
+    spec = {"folder": root, "cache": args.work / f"scale-cache-{args.limit or 'all'}.sqlite",
+            "model": args.model, "threshold": args.threshold,
+            "embeddings_from": args.embeddings_from,
+            "embeddings_moved": [str(full), str(root)] if args.limit else None,
+            "vectors_out": args.work / f"vectors-{args.limit or 'all'}.npy"}
     if args.no_main:
         return alone_only(args, spec, root, truth)
     r = child(spec)
