@@ -10,6 +10,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 def _private_cache(tmp_path_factory, monkeypatch):
     """Never touch the user's real cache from tests."""
     monkeypatch.setenv("DUPLICALT_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    # nor the user's data folder (the scan seal's key, not-duplicates, sessions)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("data")))
 
 
 @pytest.fixture(scope="session")

@@ -40,6 +40,9 @@ def add_apply_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="print what would happen; touch nothing")
     p.add_argument("--force-copy", action="store_true",
                    help="always copy, fsync and verify (as across file systems) instead of linking")
+    p.add_argument("--unsealed", action="store_true",
+                   help="apply a decisions file without the scan's seal (one you wrote yourself); "
+                        "by default only files that a scan of yours listed are moved")
     p.set_defaults(func=run_apply)
     return p
 
@@ -105,7 +108,7 @@ def _print_move(report: MoveReport, backup: str) -> None:
 
 def run_apply(args: argparse.Namespace) -> int:
     try:
-        plan = make_plan(load_decisions(args.decisions), args.rule)
+        plan = make_plan(load_decisions(args.decisions, unsealed=args.unsealed), args.rule)
         if args.dry_run and is_backup_root(args.backup) and needs_recovery(args.backup):
             print("Note: the backup folder has an interrupted batch; it will be recovered first.")
         report = apply_plan(plan, args.backup, trash=args.trash, dry_run=args.dry_run,

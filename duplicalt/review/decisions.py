@@ -28,6 +28,7 @@ from duplicalt.fileactions.safeio import O_NOFOLLOW, is_file, lstat_or_none, sho
 from duplicalt.pairing.types import IDENTICAL
 from duplicalt.photos.decode import sniff
 from duplicalt.review.keeper import suggest_keeper
+from duplicalt.review.seal import seal_problem
 
 RULES = ("keep-suggested",)
 ACTIONS = ("keep", "remove")
@@ -136,8 +137,9 @@ def parse_decisions(data: Any) -> Decisions:
     return Decisions(Path(os.path.abspath(root)), tuple(out))
 
 
-def load_decisions(path: Path) -> Decisions:
-    """Read DECISIONS.json; raises DecisionsError with a clear message."""
+def load_decisions(path: Path, unsealed: bool = False) -> Decisions:
+    """Read DECISIONS.json; raises DecisionsError with a clear message. The scan's seal
+    must match (review/seal.py) unless ``unsealed`` (a file the user wrote by hand)."""
     if not isinstance(path, (str, os.PathLike)):
         raise DecisionsError(f"the decisions file must be a path, not {type(path).__name__}")
     try:
@@ -153,7 +155,12 @@ def load_decisions(path: Path) -> Decisions:
     except RecursionError:
         raise DecisionsError(f"{show(path)} is nested too deeply to be a decisions file") \
             from None
-    return parse_decisions(data)
+    decisions = parse_decisions(data)  # a malformed file is told as such first
+    problem = None if unsealed else seal_problem(data)
+    if problem:
+        raise DecisionsError(f"{show(path)} is not applied: {problem}. Scan again and apply the "
+                             "new file, or pass --unsealed for a decisions file you wrote yourself")
+    return decisions
 
 
 def _decide(g: DecisionGroup, rule: str | None) -> list[str]:

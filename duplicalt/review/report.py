@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from duplicalt.fileactions.safeio import show
+from duplicalt.review.seal import seal
 from duplicalt.pairing.types import Group, Member
 from duplicalt.scan.types import ScanResult
 
@@ -61,7 +62,10 @@ def to_dict(result: ScanResult) -> dict:
 
 
 def write_json(result: ScanResult, target: Path) -> None:
-    text = json.dumps(to_dict(result), indent=1)
+    """The scan as JSON, sealed (review/seal.py) so that apply moves only what it listed."""
+    doc = to_dict(result)
+    doc["seal"] = seal(doc)
+    text = json.dumps(doc, indent=1)
     tmp = Path(str(target) + ".part")
     tmp.write_text(text + "\n", encoding="ascii")
     os.replace(tmp, target)

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from duplicalt.fileactions.journal import BACKUP_MARKER, JOURNAL_NAME, LOCK_NAME
+from duplicalt.review.seal import seal
 
 JOURNAL_FILES = {BACKUP_MARKER, JOURNAL_NAME, LOCK_NAME}
 JPEG_HEAD = b"\xff\xd8\xff\xe0"
@@ -63,7 +64,10 @@ def decisions(root: Path, groups: list[list[dict]], tier: str = "similar") -> di
             "unreadable": [], "links": []}
 
 
-def write_json(path: Path, doc: dict) -> Path:
+def write_json(path: Path, doc: dict, sealed: bool = True) -> Path:
+    """Write ``doc`` as `duplicalt scan --json` would: sealed by this user's key."""
+    if sealed:
+        doc = {**doc, "seal": seal(doc)}
     path.write_text(json.dumps(doc, indent=1), encoding="ascii")
     return path
 
