@@ -87,3 +87,14 @@ def test_wayland_session_is_left_to_qt(monkeypatch):
     monkeypatch.delenv("DISPLAY", raising=False)
     monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-0")
     assert startup.window_problem() is None
+
+
+def test_gui_entry_point_checks_too(monkeypatch, capsys):
+    """`duplicalt-gui` (the no-console launcher) goes through the same checks."""
+    monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.setattr(sys, "argv", ["duplicalt-gui"])
+    assert launcher.gui() == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no display" in err
