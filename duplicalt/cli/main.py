@@ -39,7 +39,7 @@ def add_scan_parser(sub) -> None:
     p.add_argument("--threshold", type=_threshold, default=None,
                    help="cosine similarity for near-duplicates (default: the model's calibrated value)")
     p.add_argument("--device", default="auto", help="auto (CUDA, else MPS, else CPU), cpu, cuda, mps")
-    p.add_argument("--model", default=None, help="model sidecar .json (default: models/duplicalt-resnet18.json)")
+    p.add_argument("--model", default=None, help="model sidecar .json (default: the shipped duplicalt-resnet18 inside the package)")
     p.add_argument("--json", type=Path, dest="json_out", help="write the groups as JSON here")
     p.add_argument("--csv", type=Path, dest="csv_out", help="write one row per grouped file here")
     p.add_argument("--cache", type=Path, default=None, help=f"cache file (default: {default_cache_path()})")

@@ -78,7 +78,7 @@ class SettingsDialog(QDialog):
         self.setWindowTitle("Settings")
         self.backup = QLineEdit(str(backup), self)
         self.model = QLineEdit(model or "", self)
-        self.model.setPlaceholderText("the installed model (models/duplicalt-resnet18.json)")
+        self.model.setPlaceholderText("the shipped model (duplicalt-resnet18, inside the package)")
         self.to_backup = QRadioButton("Move them into the backup folder (keeps their folders)")
         self.to_trash = QRadioButton("Send them to the system trash")
         group = QButtonGroup(self)
