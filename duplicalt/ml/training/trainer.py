@@ -231,6 +231,8 @@ def export(tr: Trainer, last: dict, data: list[str], n_images: int) -> Path:
     from duplicalt.ml.model.loading import save_model
 
     meta = {"input_size": tr.args.size, "mean": list(MEAN), "std": list(STD),
+            # the inference descriptor chosen on the calibration split (MODEL.md's ablation)
+            "grayscale": True, "trim_borders": True, "tta": "flip",
             "training_data": data, "training_images": n_images,
             "epochs": round(tr.step / tr.per_epoch, 3), "steps": tr.step,
             "images_per_s": last.get("images_per_s"),
