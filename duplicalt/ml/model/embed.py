@@ -1,7 +1,10 @@
 """Embedding photos: decode in worker threads while the encoder runs batches.
 
 ``load()`` returns a ready embedder (model + preprocessing + device), like
-CLIP's ``load()``; it implements core.types.Embedder for the scan pipeline.
+CLIP's ``load()``; it implements scan.types.Embedder for the scan pipeline.
+One L2-normalised vector per photo; the sidecar's ``tta`` says which test-time
+views are pooled into it (``flip``: the photo and its mirror image, ``d8``: all 8
+rotations/mirrors) and ``trim_borders`` whether frames are cut off first.
 """
 from __future__ import annotations
 
