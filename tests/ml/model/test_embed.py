@@ -115,3 +115,17 @@ def test_an_unknown_option_is_a_clear_error(tiny_model):
         _options_embedder(tiny_model, tta="d16")
     with pytest.raises(ValueError, match="unknown model option"):
         _options_embedder(tiny_model, colour_jitter="1")
+
+
+def test_the_sidecar_names_the_descriptor(tiny_model, tmp_path):
+    """tta and trim_borders written in a sidecar are what load() uses (no options)."""
+    other = tmp_path / "m"
+    shutil.copytree(tiny_model.parent, other)
+    sidecar = other / tiny_model.name
+    meta = json.loads(sidecar.read_text())
+    meta.update(tta="flip", trim_borders=True)
+    sidecar.write_text(json.dumps(meta))
+    emb = load(sidecar, device="cpu")
+    assert emb.tta == "flip" and emb.preprocess.trim_borders
+    assert emb.model_id.endswith("tta-flip:dec" + emb.model_id.rsplit(":dec", 1)[1])
+    assert ":trim1" in emb.model_id
