@@ -141,7 +141,21 @@ def group_child(spec: dict) -> dict:
             "peak_rss_mb": peak_rss_mb()}
 
 
-KINDS = {"info": info, "scan": scan_child, "phash": phash_child, "group": group_child}
+def czkawka_child(spec: dict) -> dict:
+    """Czkawka's image similarity engine (PyPI ``czkawka``) at its default settings."""
+    from czkawka import ImageSimilarity
+
+    t0 = time.perf_counter()
+    finder = ImageSimilarity()
+    finder.set_directories([Path(spec["folder"])])
+    groups = finder.find_similar()
+    return {"seconds": time.perf_counter() - t0,
+            "files": len(list(Path(spec["folder"]).rglob("*.jpg"))), "groups": len(groups),
+            "peak_rss_mb": peak_rss_mb()}
+
+
+KINDS = {"info": info, "scan": scan_child, "phash": phash_child, "group": group_child,
+         "czkawka": czkawka_child}
 
 if __name__ == "__main__":
     result = KINDS[sys.argv[1]](json.loads(sys.argv[2]))

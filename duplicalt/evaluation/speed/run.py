@@ -44,16 +44,20 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-verify", action="store_true", help="skip the scans with verification")
     p.add_argument("--repeat", type=int, default=3, help="rounds of the side-by-side cold runs")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--side-only", action="store_true",
+                   help="only the side-by-side cold runs (no cold/warm/changed series)")
     p.add_argument("--json", type=Path, dest="json_out")
 
 
 def child(kind: str, **spec) -> dict:
     """Run one measurement in a fresh interpreter; its JSON answer."""
     cmd = [sys.executable, "-m", "duplicalt.evaluation.speed.child", kind, json.dumps(spec, default=str)]
+    t0 = time.perf_counter()
     out = subprocess.run(cmd, capture_output=True, text=True, env=dict(os.environ))
+    process_s = time.perf_counter() - t0
     if out.returncode != 0:
         raise RuntimeError(f"bench child {kind} failed:\n{out.stderr[-3000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]), process_s=process_s)
 
 
 def _row(label: str, r: dict, files: int | None = None) -> str:
@@ -95,6 +99,12 @@ def variants(args, folder: Path, emb: dict, workers: int) -> dict[str, tuple[str
     if args.compare_bf16:
         out["ours, bf16"] = ("scan", dict(scan, precision="bf16"))
     try:
+        import czkawka  # noqa: F401
+
+        out["czkawka"] = ("czkawka", {"folder": folder})
+    except ImportError:
+        print("czkawka not installed (pip install czkawka): no Czkawka peer")
+    try:
         import imagehash  # noqa: F401
     except ImportError:
         print("imagehash not installed (pip install .[bench]): no pHash baseline")
@@ -135,6 +145,12 @@ def ratios(res: dict) -> list[str]:
     if phash and "ours+verify" in rate:
         out.append(f"cold scan+verify (the default) / best imagehash pHash (same rounds): "
                    f"{rate['ours+verify'] / phash:.2f}x")
+    whole = {k[5:]: r["process_s"] for k, r in res.items()
+             if k.startswith("cold ") and "process_s" in r}
+    if "czkawka" in whole and "ours+verify" in whole:
+        out.append(f"whole process, cold: czkawka {whole['czkawka']:.1f} s / ours+verify (the "
+                   f"default) {whole['ours+verify']:.1f} s = "
+                   f"{whole['czkawka'] / whole['ours+verify']:.2f}x")
     for name in ("ours, old thread settings", "ours, bf16"):
         if name in rate and "ours" in rate:
             out.append(f"ours / {name}: {rate['ours'] / rate[name]:.2f}x")
@@ -165,7 +181,7 @@ def main(args) -> int:
     print(f"{args.n} photos {size[0]}x{size[1]}, {mb:.1f} MB each; {info['cpus']} CPUs; model "
           f"input {info['input_size']} px on {info['device']}, {info['workers']} decode workers, "
           f"{info['threads']} torch threads, {args.precision}", flush=True)
-    lines, res = camera_runs(args, folder, emb)
+    lines, res = ([], {}) if args.side_only else camera_runs(args, folder, emb)
     print("\n".join(lines), flush=True)
     more, cold = side_by_side(args, folder, emb, info["workers"])
     res.update(cold)

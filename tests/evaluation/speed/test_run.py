@@ -98,3 +98,17 @@ def test_data_root_follows_the_environment(tmp_path, monkeypatch):
     assert data_root() == tmp_path
     monkeypatch.delenv("DUPLICALT_DATA")
     assert data_root().parts[-2:] == ("shared", "data")
+
+
+def test_czkawka_peer_groups_a_copy_and_its_ratio_is_reported(tmp_path):
+    pytest.importorskip("czkawka")
+    from PIL import Image
+    base = make_photo(1, (400, 300))
+    save(base, tmp_path / "c" / "a.jpg", quality=95)
+    save(base.resize((200, 150), Image.BICUBIC), tmp_path / "c" / "b.jpg", quality=85)
+    save(make_photo(2, (400, 300)), tmp_path / "c" / "z.jpg")
+    r = bench.child("czkawka", folder=tmp_path / "c")
+    assert r["files"] == 3 and r["groups"] == 1 and r["process_s"] >= r["seconds"] > 0
+    res = {"cold ours+verify": {"files": 3, "seconds": 1.0, "process_s": 4.0},
+           "cold czkawka": {"files": 3, "seconds": 8.0, "process_s": 10.0}}
+    assert any("= 2.50x" in line for line in bench.ratios(res))
