@@ -21,6 +21,7 @@ from duplicalt.ml.training.shared_data import REPO_ROOT
 from duplicalt.ml.training.augment import MEAN, STD, Augment, AugmentConfig, plain
 from duplicalt.ml.training.data import DEFAULT_DATA, load_images, split_holdout
 from duplicalt.ml.model.encoder import ResNet18Encoder
+from duplicalt.ml.model.loading import MODELS_DIR
 from duplicalt.ml.training.loss import koleo, nt_xent, pair_stats
 from duplicalt.ml.training.schedule import JsonLog, jsonable, lr_at, parse_deadline
 
@@ -49,8 +50,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--resume", action="store_true", help="continue from RUN_DIR/checkpoint.pt")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, mps")
-    p.add_argument("--export", default=None, metavar="NAME", help="save models/NAME.safetensors at the end")
-    p.add_argument("--models-dir", type=Path, default=REPO_ROOT / "models")
+    p.add_argument("--export", default=None, metavar="NAME",
+                   help="save NAME.safetensors and its sidecar into --models-dir at the end")
+    p.add_argument("--models-dir", type=Path, default=MODELS_DIR,
+                   help="where --export writes (default: the package's weights folder, "
+                        "where the program loads its model from)")
     p.add_argument("--max-images", type=int, default=None, help="use at most this many photos")
     p.add_argument("--val-size", type=int, default=512, help="held-out photos for validation")
     p.add_argument("--log-every", type=int, default=20)
