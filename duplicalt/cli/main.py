@@ -107,6 +107,31 @@ class _Interrupt:
             signal.signal(signal.SIGINT, self.previous)
 
 
+def _not_duplicates(args) -> frozenset:
+    """The pairs the user said are not duplicates (empty with --ignore-not-duplicates)."""
+    if args.ignore_not_duplicates:
+        return frozenset()
+    from duplicalt.review.not_duplicates import NotDuplicates
+
+    store = NotDuplicates()
+    if store.problem:
+        print(f"note: {store.problem}", file=sys.stderr)
+    return store.pairs()
+
+
+def _write_reports(result, args) -> int:
+    from duplicalt.review import report
+
+    for writer, target in ((report.write_json, args.json_out), (report.write_csv, args.csv_out)):
+        if target:
+            try:
+                writer(result, target)
+            except OSError as exc:
+                return _fail(f"cannot write {target}: {exc.strerror or exc}")
+            print(f"Wrote {target}")
+    return 0
+
+
 def cmd_scan(args) -> int:
     from duplicalt.review import report
     from duplicalt.scan.pipeline import scan
@@ -130,17 +155,8 @@ def cmd_scan(args) -> int:
     cache = Cache(None if args.no_cache else (args.cache or default_cache_path()))
     if cache.rebuilt_reason:
         print(f"note: {cache.rebuilt_reason}", file=sys.stderr)
-    bar = ProgressBar(enabled=not args.quiet)
-    apart = frozenset()
-    if not args.ignore_not_duplicates:
-        from duplicalt.review.not_duplicates import NotDuplicates
-
-        store = NotDuplicates()
-        if store.problem:
-            print(f"note: {store.problem}", file=sys.stderr)
-        apart = store.pairs()
-    names = ", ".join(str(f) for f in args.folder)
-    print(f"Scanning {names} on {embedder.device.type} "
+    bar, apart = ProgressBar(enabled=not args.quiet), _not_duplicates(args)
+    print(f"Scanning {', '.join(str(f) for f in args.folder)} on {embedder.device.type} "
           f"(threshold {threshold:.3f})", file=sys.stderr)
     try:
         with _Interrupt() as cancel:
@@ -151,14 +167,7 @@ def cmd_scan(args) -> int:
         bar.close()
         cache.close()
     print(report.summary(result))
-    for writer, target in ((report.write_json, args.json_out), (report.write_csv, args.csv_out)):
-        if target:
-            try:
-                writer(result, target)
-            except OSError as exc:
-                return _fail(f"cannot write {target}: {exc.strerror or exc}")
-            print(f"Wrote {target}")
-    return 130 if result.stats.cancelled else 0
+    return _write_reports(result, args) or (130 if result.stats.cancelled else 0)
 
 
 def _fail(message: str, code: int = 2) -> int:

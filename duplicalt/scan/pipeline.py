@@ -209,6 +209,21 @@ def keep_apart(pairs, entries: Sequence[FileEntry], not_duplicates, known: dict,
     return pairs if keep.all() else pairs.subset(keep)
 
 
+def _embed_representatives(files, sets, hash_bad, embedder: Embedder, cache: Cache,
+                           progress, cancel, verifier):
+    """Embed one file of each identical set (cache first); the vectors as one float16
+    matrix (the per-photo arrays are dropped here: for 1M photos another GB)."""
+    copies = {i for idx in sets for i in idx[1:]}
+    bad_paths = {u.path for u in hash_bad}
+    reps = [i for i in range(len(files)) if i not in copies and files[i].path not in bad_paths]
+    rep_entries = [files[i] for i in reps]
+    keep = getattr(verifier, "keep_decoded", None)  # the matcher reuses the embedder's decode
+    vectors, infos, errors, embedded = embed_entries(rep_entries, embedder, cache, progress,
+                                                     cancel, keep)
+    ok = sorted(vectors)
+    return copies, reps, rep_entries, ok, infos, errors, embedded, stack(vectors, ok, embedder.dim)
+
+
 def scan(root: Path | Sequence[Path], embedder: Embedder, threshold: float,
          cache: Cache | None = None, progress: ProgressFn | None = None,
          cancel: threading.Event | None = None, exclude: Iterable[Path] = (),
@@ -226,18 +241,10 @@ def scan(root: Path | Sequence[Path], embedder: Embedder, threshold: float,
     roots, refs = folders(root, reference)
     files, links, walk_bad = walk_roots(roots, exclude, cache, progress)
     sets, hash_bad = identical_sets(files, cache, progress, cancel)
-    copies = {i for idx in sets for i in idx[1:]}
-    bad_paths = {u.path for u in hash_bad}
-    reps = [i for i in range(len(files)) if i not in copies and files[i].path not in bad_paths]
-    rep_entries = [files[i] for i in reps]
-    keep = getattr(verifier, "keep_decoded", None)  # the matcher reuses the embedder's decode
-    vectors, infos, errors, embedded = embed_entries(rep_entries, embedder, cache, progress,
-                                                     cancel, keep)
-    ok = sorted(vectors)
+    copies, reps, rep_entries, ok, infos, errors, embedded, matrix = _embed_representatives(
+        files, sets, hash_bad, embedder, cache, progress, cancel, verifier)
     entries = tuple(rep_entries[k] for k in ok)
     info_list = tuple(infos.get(k) for k in ok)
-    matrix = stack(vectors, ok, embedder.dim)
-    del vectors  # 1M photos: the per-photo arrays would hold another GB
     pairs = neighbour_pairs(matrix, threshold)
     if verifier is not None:
         pairs = verify_pairs(nearest(pairs), entries, verifier, cache, progress, cancel)
