@@ -93,7 +93,7 @@ def scores_at_best(vecs: np.ndarray, names: list[str], truth: Truth) -> dict:
     return best or row
 
 
-def main(argv=None) -> int:
+def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser()
     ap.add_argument("--work", type=Path, default=Path("runs/eval12"))
     ap.add_argument("--model", default=None)
@@ -104,22 +104,25 @@ def main(argv=None) -> int:
     ap.add_argument("--views", type=int, default=8, help="dihedral views computed (2: id+mirror)")
     ap.add_argument("--combine", nargs="*", default=[],
                     help="inputs pooled into one vector, e.g. gray+trim,centre70+trim")
-    args = ap.parse_args(argv)
-    torch.set_num_threads(2)
-    folder = args.work / CALIBRATION
+    return ap
+
+
+def _calibration_truth(folder: Path, distractors: int) -> tuple[list[str], Truth]:
     files = json.loads((folder / "truth.json").read_text())["files"]
     keep = [n for n, (o, _) in sorted(files.items()) if not o.startswith("distractor:")]
-    keep += [n for n, (o, _) in sorted(files.items()) if o.startswith("distractor:")][:args.distractors]
-    truth = Truth({n: tuple(files[n]) for n in keep})
-    loaded = load_model(args.model)
+    keep += [n for n, (o, _) in sorted(files.items()) if o.startswith("distractor:")][:distractors]
+    return keep, Truth({n: tuple(files[n]) for n in keep})
+
+
+def _maps(args, loaded, paths: list[Path], n: int) -> dict:
+    """Feature maps per input, cached in the work folder."""
     base = Preprocess.from_meta(loaded.meta)
     inputs = {"gray": (base, None), "gray+trim": (replace(base, trim_borders=True), None),
               "centre70+trim": (replace(base, trim_borders=True), centre),
               "colour": (replace(base, grayscale=False), None)}
-    paths = [folder / "photos" / n for n in keep]
-    results, maps = [], {}
+    maps = {}
     for label in args.inputs:
-        cached = args.work / f"levers-maps-{label}-{len(keep)}-{args.views}.npy"
+        cached = args.work / f"levers-maps-{label}-{n}-{args.views}.npy"
         t0 = time.time()
         if cached.is_file():
             maps[label] = np.load(cached)
@@ -127,7 +130,18 @@ def main(argv=None) -> int:
             pre, crop = inputs[label]
             maps[label] = feature_maps(loaded.model, pre, paths, crop=crop, views=args.views)
             np.save(cached, maps[label])
-        print(f"{label}: {len(paths)} photos x {args.views} views in {time.time() - t0:.0f} s", flush=True)
+        print(f"{label}: {len(paths)} photos x {args.views} views in {time.time() - t0:.0f} s",
+              flush=True)
+    return maps
+
+
+def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
+    torch.set_num_threads(2)
+    folder = args.work / CALIBRATION
+    keep, truth = _calibration_truth(folder, args.distractors)
+    maps = _maps(args, load_model(args.model), [folder / "photos" / n for n in keep], len(keep))
+    results = []
     combos = [[label] for label in args.inputs] + [c.split(",") for c in args.combine]
     for combo in combos:
         for views, gem in [(v, g) for v in VIEW_SETS for g in (1.0, 3.0)
