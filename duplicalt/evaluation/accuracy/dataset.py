@@ -36,34 +36,60 @@ class Truth:
         return out
 
 
-def build(originals: Path, work: Path, per_family: int, seed: int) -> Truth:
-    """Write the benchmark folder (reused when already built with these settings)."""
-    sources = sorted(p for p in originals.iterdir() if p.is_file() and not p.name.startswith("."))
+def list_originals(folder: Path) -> list[Path]:
+    """The benchmark's original photos in ``folder`` (hidden files skipped), sorted."""
+    sources = sorted(p for p in Path(folder).iterdir()
+                     if p.is_file() and not p.name.startswith("."))
     if not sources:
-        raise ValueError(f"no photos in {originals}")
-    spec = {"version": BENCH_VERSION, "seed": seed, "per_family": per_family,
-            "originals": [p.name for p in sources]}
-    manifest = work / "truth.json"
+        raise ValueError(f"no photos in {folder}")
+    return sources
+
+
+def saved_truth(manifest: Path, spec: dict) -> Truth | None:
+    """The truth of a benchmark folder already built with ``spec``, else None."""
     if manifest.exists():
         saved = json.loads(manifest.read_text())
         if saved.get("spec") == spec:
             return Truth({k: tuple(v) for k, v in saved["files"].items()})
-    photos = work / "photos"
+    return None
+
+
+def copy_originals(sources: list[Path], photos: Path) -> dict[str, tuple[str, str | None]]:
+    """Empty ``photos`` and copy the originals into it; their truth entries."""
     photos.mkdir(parents=True, exist_ok=True)
     for old in photos.iterdir():
         old.unlink()
-    files = {}
+    files: dict[str, tuple[str, str | None]] = {}
     for src in sources:
         name = f"{src.stem}{src.suffix.lower()}"
         (photos / name).write_bytes(src.read_bytes())
         files[name] = (src.stem, None)
+    return files
+
+
+def plant_edits(sources: list[Path], photos: Path, per_family: int, seed: int,
+                files: dict[str, tuple[str, str | None]]) -> None:
+    """``per_family`` edited copies of randomly chosen originals for each of FAMILIES."""
     rng = random.Random(seed)
     for family, edit in FAMILIES.items():
-        chosen = rng.sample(sources, min(per_family, len(sources)))
-        for src in chosen:
+        for src in rng.sample(sources, min(per_family, len(sources))):
             img, _ = load_photo(src)
             edited = edit(img, random.Random(f"{seed}-{family}-{src.stem}"))
             files[save_edit(family, edited, src.stem, photos)] = (src.stem, family)
+
+
+def build(originals: Path, work: Path, per_family: int, seed: int) -> Truth:
+    """Write the benchmark folder (reused when already built with these settings)."""
+    sources = list_originals(originals)
+    spec = {"version": BENCH_VERSION, "seed": seed, "per_family": per_family,
+            "originals": [p.name for p in sources]}
+    manifest = work / "truth.json"
+    saved = saved_truth(manifest, spec)
+    if saved is not None:
+        return saved
+    photos = work / "photos"
+    files = copy_originals(sources, photos)
+    plant_edits(sources, photos, per_family, seed, files)
     manifest.write_text(json.dumps({"spec": spec, "files": files}, indent=0))
     return Truth(files)
 

@@ -23,7 +23,7 @@ from typing import Iterator
 
 from PIL import Image
 
-from duplicalt.evaluation.accuracy.dataset import Truth
+from duplicalt.evaluation.accuracy.dataset import Truth, copy_originals, list_originals, saved_truth
 from duplicalt.evaluation.accuracy.edits import FAMILIES, save_edit
 from duplicalt.evaluation.accuracy.heldout import HELD_OUT
 from duplicalt.evaluation.accuracy.splits import CALIBRATION, TEST, split_originals
@@ -97,28 +97,16 @@ def _write_edits(split, sources, photos, per_family, seed, train_dir, files) -> 
 def build_split(split: str, originals: Path, work: Path, per_family: int, seed: int,
                 train_dir: Path, n_distractors: int | None = None) -> Truth:
     """Write ``work/<split>/photos`` (reused when built with the same settings)."""
-    all_sources = sorted(p for p in Path(originals).iterdir()
-                         if p.is_file() and not p.name.startswith("."))
-    if not all_sources:
-        raise ValueError(f"no photos in {originals}")
-    sources = split_originals(all_sources)[split]
+    sources = split_originals(list_originals(originals))[split]
     keys = distractor_keys(split, n_distractors)
     folder = Path(work) / split
     spec = _spec(split, sources, per_family, seed, keys)
     manifest = folder / "truth.json"
-    if manifest.exists():
-        saved = json.loads(manifest.read_text())
-        if saved.get("spec") == spec:
-            return Truth({k: tuple(v) for k, v in saved["files"].items()})
+    saved = saved_truth(manifest, spec)
+    if saved is not None:
+        return saved
     photos = folder / "photos"
-    photos.mkdir(parents=True, exist_ok=True)
-    for old in photos.iterdir():
-        old.unlink()
-    files: dict[str, tuple[str, str | None]] = {}
-    for src in sources:
-        name = f"{src.stem}{src.suffix.lower()}"
-        (photos / name).write_bytes(src.read_bytes())
-        files[name] = (src.stem, None)
+    files = copy_originals(sources, photos)
     _write_edits(split, sources, photos, per_family, seed, train_dir, files)
     for key, blob in read_members(keys, train_dir):
         name = distractor_name(key)

@@ -10,14 +10,11 @@ No torch here.
 from __future__ import annotations
 
 import json
-import random
 import tarfile
 from pathlib import Path
 
-from duplicalt.evaluation.accuracy.dataset import Truth
-from duplicalt.evaluation.accuracy.edits import FAMILIES, save_edit
+from duplicalt.evaluation.accuracy.dataset import Truth, copy_originals, plant_edits
 from duplicalt.evaluation.accuracy.splits import TEST, split_originals
-from duplicalt.photos.decode import load_photo
 
 LIBRARY_VERSION = 1
 TRAIN, PLANTED = "train", "planted"
@@ -40,20 +37,8 @@ def extract_shards(shards: list[Path], dest: Path) -> int:
 
 def plant(originals: list[Path], dest: Path, per_family: int, seed: int) -> Truth:
     """Originals plus ``per_family`` edited copies for each edit family."""
-    dest.mkdir(parents=True, exist_ok=True)
-    for old in dest.iterdir():
-        old.unlink()
-    files: dict[str, tuple[str, str | None]] = {}
-    for src in originals:
-        name = f"{src.stem}{src.suffix.lower()}"
-        (dest / name).write_bytes(src.read_bytes())
-        files[name] = (src.stem, None)
-    rng = random.Random(seed)
-    for family, edit in FAMILIES.items():
-        for src in rng.sample(originals, min(per_family, len(originals))):
-            img, _ = load_photo(src)
-            edited = edit(img, random.Random(f"{seed}-{family}-{src.stem}"))
-            files[save_edit(family, edited, src.stem, dest)] = (src.stem, family)
+    files = copy_originals(originals, dest)
+    plant_edits(originals, dest, per_family, seed, files)
     return Truth(files)
 
 
