@@ -227,10 +227,22 @@ def reference_folder(work: Path) -> Path:
     return archive
 
 
+def show_group_of(app, window, name: str) -> None:
+    """After the scan: select the group holding the photo ``name``, wait for its pictures."""
+    from duplicalt.gui.window import RESULTS
+
+    wait(app, lambda: window.job is None and window.stack.currentIndex() == RESULTS)
+    gid = next(k for k, g in enumerate(window.groups, 1)
+               if any(m.entry.path.name == name for m in g.members))
+    window.table.select_gid(gid)
+    wait(app, lambda: all(c.canvas.has_image() for c in window.review.cards))
+    settle(app, 0.8)
+
+
 def workflow_shots(app, work: Path, folder: Path, embedder, size, args) -> None:
     from PySide6.QtCore import QPoint, QSettings
 
-    from duplicalt.gui.window import RESULTS, MainWindow
+    from duplicalt.gui.window import MainWindow
     from duplicalt.gui.settings import Settings
 
     w, h = size
@@ -247,12 +259,7 @@ def workflow_shots(app, work: Path, folder: Path, embedder, size, args) -> None:
     settle(app)
     shot(window, "start")
     window.start_scan(folder)
-    wait(app, lambda: window.job is None and window.stack.currentIndex() == RESULTS)
-    lake = next(k for k, g in enumerate(window.groups, 1)
-                if any(m.entry.path.name == "IMG_0412 (edited).jpg" for m in g.members))
-    window.table.select_gid(lake)
-    wait(app, lambda: all(c.canvas.has_image() for c in window.review.cards))
-    settle(app, 0.8)
+    show_group_of(app, window, "IMG_0412 (edited).jpg")
     shot(window, "keeper")
     dlg = window.selection_assistant()
     dlg.set_rule("suggested")
@@ -266,12 +273,7 @@ def workflow_shots(app, work: Path, folder: Path, embedder, size, args) -> None:
     shot(window, "menu")
     window._menu.close()
     window.start_scan(folder, (), [reference_folder(work)])
-    wait(app, lambda: window.job is None and window.stack.currentIndex() == RESULTS)
-    ref = next(k for k, g in enumerate(window.groups, 1)
-               if any(m.entry.path.name == "lake_original.jpg" for m in g.members))
-    window.table.select_gid(ref)
-    wait(app, lambda: all(c.canvas.has_image() for c in window.review.cards))
-    settle(app, 0.8)
+    show_group_of(app, window, "lake_original.jpg")
     shot(window, "reference")
     window.close()
 
