@@ -16,6 +16,7 @@ from duplicalt.fileactions.backuproot import BackupRootError, check_backup_root
 from duplicalt.fileactions.journal import JournalError, is_backup_root
 from duplicalt.fileactions.recovery import RecoveryReport
 from duplicalt.fileactions.safeio import show
+from duplicalt.pairing.types import IDENTICAL, Group
 from duplicalt.photos.types import FileEntry
 from duplicalt.gui.review.facts import human_size
 
@@ -40,6 +41,25 @@ def candidates(entries: Iterable[FileEntry],
     same_as = same_as or {}
     return [Candidate(e.path, e.size, e.mtime_ns, same_as=tuple(same_as.get(e.path, ())))
             for e in entries]
+
+
+def kept_twins(groups: Iterable[Group], entries: Iterable[FileEntry]
+               ) -> dict[Path, tuple[Path, ...]]:
+    """For each removal from a byte-identical group (or a member that is a byte-identical
+    copy of a kept photo), the kept photos whose bytes it must still have: the move
+    re-checks them by sha256 (``candidates(..., same_as=)``)."""
+    removing = {e.path for e in entries}
+    out: dict[Path, tuple[Path, ...]] = {}
+    for g in groups:
+        kept = tuple(m.entry.path for m in g.members if m.entry.path not in removing)
+        for m in g.members:
+            if m.entry.path not in removing:
+                continue
+            if g.tier == IDENTICAL and kept:
+                out[m.entry.path] = kept
+            elif m.copy_of is not None and m.copy_of not in removing:
+                out[m.entry.path] = (m.copy_of,)  # a byte-identical copy of a kept photo
+    return out
 
 
 def check_backup(root: Path, backup: Path) -> str | None:

@@ -1,9 +1,7 @@
 """The window's apply path: byte-identical copies are re-checked against the kept photo."""
 import os
-from types import SimpleNamespace
 
 from duplicalt.gui import file_actions
-from duplicalt.gui.review.actions import ReviewActions
 from duplicalt.pairing.types import IDENTICAL, SIMILAR, Group, Member
 from duplicalt.photos.types import FileEntry
 
@@ -30,12 +28,11 @@ def test_same_as_names_the_kept_photos_of_identical_groups_and_copies(tmp_path):
     ec = entry(c, root)
     groups = [Group(IDENTICAL, (Member(ea, None, 1.0), Member(eb, None, 1.0))),
               Group(SIMILAR, (Member(ec, None, 1.0), Member(eb, None, 0.9, copy_of=ea.path)))]
-    view = SimpleNamespace(groups=groups)
-    assert ReviewActions._same_as(view, [eb]) == {eb.path: (ea.path,)}
-    assert ReviewActions._same_as(view, [ea, eb]) == {}  # nothing kept to compare with
-    only_similar = SimpleNamespace(groups=groups[1:])
-    assert ReviewActions._same_as(only_similar, [eb]) == {eb.path: (ea.path,)}
-    assert ReviewActions._same_as(only_similar, [ec]) == {}
+    assert file_actions.kept_twins(groups, [eb]) == {eb.path: (ea.path,)}
+    assert file_actions.kept_twins(groups, [ea, eb]) == {}  # nothing kept to compare with
+    only_similar = groups[1:]
+    assert file_actions.kept_twins(only_similar, [eb]) == {eb.path: (ea.path,)}
+    assert file_actions.kept_twins(only_similar, [ec]) == {}
 
 
 def test_a_copy_whose_kept_twin_changed_is_not_moved(tmp_path):

@@ -9,7 +9,6 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from duplicalt.pairing.types import IDENTICAL
 from duplicalt.photos.types import FileEntry
 from duplicalt.gui import dialogs, file_actions
 from duplicalt.gui.review.marks import KEEP, REMOVE, Step
@@ -153,22 +152,6 @@ class ReviewActions:
                     seen.setdefault(m.entry.path, m.entry)
         return list(seen.values())
 
-    def _same_as(self, entries: list[FileEntry]) -> dict[Path, tuple[Path, ...]]:
-        """For each removal from a byte-identical group, the group's kept photos: the
-        move re-checks by sha256 that the copy still has their bytes."""
-        removing = {e.path for e in entries}
-        out: dict[Path, tuple[Path, ...]] = {}
-        for g in self.groups:
-            kept = tuple(m.entry.path for m in g.members if m.entry.path not in removing)
-            for m in g.members:
-                if m.entry.path not in removing:
-                    continue
-                if g.tier == IDENTICAL and kept:
-                    out[m.entry.path] = kept
-                elif m.copy_of is not None and m.copy_of not in removing:
-                    out[m.entry.path] = (m.copy_of,)  # a byte-identical copy of a kept photo
-        return out
-
     def _jobs(self, entries: list[FileEntry]) -> list[tuple[Path, Path, list[FileEntry]]]:
         """(root, its backup folder, its photos) for each scanned folder with removals."""
         by_root: dict[Path, list[FileEntry]] = {}
@@ -201,7 +184,7 @@ class ReviewActions:
                                      TRASH if trash else "backup"):
             return
         self._set_busy(True, "Moving photos…" if not trash else "Sending to the trash…")
-        same_as = self._same_as(entries)
+        same_as = file_actions.kept_twins(self.groups, entries)
         self.runner.run(lambda: file_actions.apply_roots(jobs, trash, same_as),
                         lambda out: self._applied(out[0], out[1], self.backup, size),
                         lambda exc: self._file_error("Apply failed", exc))
