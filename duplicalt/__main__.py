@@ -9,11 +9,14 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-COMMANDS = {"scan", "apply", "restore", "train", "evaluate", "bench", "scale", "speed"}
-
-
 def wants_window(argv: list[str]) -> bool:
-    return not argv or (len(argv) == 1 and argv[0] not in COMMANDS and Path(argv[0]).is_dir())
+    if not argv:
+        return True
+    if len(argv) != 1 or not Path(argv[0]).is_dir():
+        return False
+    from duplicalt.cli.main import command_names  # a folder named like a command is the command
+
+    return argv[0] not in command_names()
 
 
 def open_window(argv: list[str]) -> int:

@@ -31,6 +31,15 @@ def test_routing_window_or_cli(tmp_path):
     assert not launcher.wants_window([str(tmp_path / "absent")])  # the CLI explains that one
 
 
+def test_a_folder_named_like_any_command_is_that_command(tmp_path, monkeypatch):
+    from duplicalt.cli.main import command_names
+
+    monkeypatch.chdir(tmp_path)
+    for name in command_names():  # every command the CLI has, not-duplicates included
+        (tmp_path / name).mkdir()
+        assert not launcher.wants_window([name]), name
+
+
 def test_no_display_is_one_clear_line_not_an_abort():
     done = run_launcher([])
     assert done.returncode == 1

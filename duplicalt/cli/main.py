@@ -194,6 +194,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def command_names() -> set[str]:
+    """The CLI's commands, as its parser knows them."""
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return set(sub.choices)
+
+
 # Subcommands that live beside the scan (each adds its own parser).
 _PLUGINS = [
     ("duplicalt.cli.actions", ["add_apply_parser", "add_restore_parser"]),
