@@ -20,6 +20,7 @@ import numpy as np
 THUMB = 64  # side of the colour thumbnail kept for the colour check
 HUE_STEP = 20  # hue difference (OpenCV units, 0..180) that counts as another colour
 COLOURED = 60  # saturation and value (0..255) a pixel needs to have a hue worth judging
+MISMATCH_STEP = 30  # colour error (0..255, any channel) beyond which a pixel is unexplained
 _HEAD = struct.Struct("<4sHHHHI")  # magic, width, height, thumb w, thumb h, points
 _MAGIC = b"LF1\x00"
 
@@ -77,11 +78,10 @@ def loads(data: bytes) -> tuple[Features, Features]:
     return a, b
 
 
-def hue_clash(a: Features, b: Features, affine: np.ndarray, min_pixels: int = 30
-              ) -> float | None:
-    """Of the pixels coloured in both ``a`` warped by ``affine`` (a's points to
-    b's) and ``b``, the fraction whose hues differ by more than HUE_STEP; None
-    when too few pixels are coloured in both (grey photos, grey copies)."""
+def aligned_thumbs(a: Features, b: Features, affine: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """(a's thumbnail warped onto b's by ``affine`` (a's points to b's), b's
+    thumbnail, mask of b's pixels that a covers), or None without thumbnails."""
     if a.thumb is None or b.thumb is None:
         return None
     sa = a.thumb.shape[1] / a.shape[0]
@@ -92,8 +92,65 @@ def hue_clash(a: Features, b: Features, affine: np.ndarray, min_pixels: int = 30
     warped = cv2.warpAffine(a.thumb, m[:2], size, flags=cv2.INTER_LINEAR)
     inside = cv2.warpAffine(np.ones(a.thumb.shape[:2], np.uint8), m[:2], size,
                             flags=cv2.INTER_NEAREST) > 0
+    return warped, b.thumb, inside
+
+
+def _radius2(shape: tuple[int, int]) -> np.ndarray:
+    """Squared distance of each pixel of an (h, w) picture from its centre, in
+    half-diagonals (0 at the centre, 1 in the corners)."""
+    h, w = shape
+    ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
+    half2 = (w * w + h * h) / 4
+    return ((xs - (w - 1) / 2) ** 2 + (ys - (h - 1) / 2) ** 2) / half2
+
+
+def _colour_terms(rgb: np.ndarray, radial: np.ndarray) -> np.ndarray:
+    """Quadratic terms of RGB in 0..1, and its linear terms times the squared
+    distance from the centre: a global tone curve, colour balance, saturation or
+    grey conversion is (close to) linear in them, and so is a vignette."""
+    r, g, b = rgb[:, 0:1], rgb[:, 1:2], rgb[:, 2:3]
+    one = np.ones_like(r)
+    lin = np.concatenate([one, rgb], 1)
+    return np.concatenate([lin, rgb * rgb, r * g, g * b, r * b, lin * radial[:, None]], 1)
+
+
+def colour_mismatch(a: Features, b: Features, affine: np.ndarray, step: float = MISMATCH_STEP,
+                    min_pixels: int = 50) -> float | None:
+    """The fraction of the aligned overlap whose colour no single global colour
+    map explains: a copy's colour edit (brightness, contrast, gamma, saturation,
+    grey, filter) maps every colour of the original the same way everywhere,
+    so one quadratic map from a's colours to b's fits nearly all pixels; a
+    repainted object (a black and a red motorbike of one model, the tyres
+    black in both) needs two maps. Fitted twice, the second time without the
+    worst 20 % (captions, stickers); None when the overlap is too small."""
+    aligned = aligned_thumbs(a, b, affine)
+    if aligned is None:
+        return None
+    warped, target, inside = aligned
+    inside = cv2.erode(inside.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    if inside.sum() < min_pixels:
+        return None
+    x = cv2.GaussianBlur(warped, (0, 0), 1.0)[inside].astype(np.float32) / 255
+    y = cv2.GaussianBlur(target, (0, 0), 1.0)[inside].astype(np.float32) / 255
+    terms, fit = _colour_terms(x, _radius2(inside.shape)[inside]), np.ones(len(x), bool)
+    for _ in range(2):
+        coef, *_ = np.linalg.lstsq(terms[fit], y[fit], rcond=None)
+        residual = np.abs(terms @ coef - y).max(1)
+        fit = residual <= np.quantile(residual, 0.8)
+    return float((residual > step / 255).mean())
+
+
+def hue_clash(a: Features, b: Features, affine: np.ndarray, min_pixels: int = 30
+              ) -> float | None:
+    """Of the pixels coloured in both ``a`` warped by ``affine`` (a's points to
+    b's) and ``b``, the fraction whose hues differ by more than HUE_STEP; None
+    when too few pixels are coloured in both (grey photos, grey copies)."""
+    aligned = aligned_thumbs(a, b, affine)
+    if aligned is None:
+        return None
+    warped, target, inside = aligned
     ha = cv2.cvtColor(warped, cv2.COLOR_RGB2HSV).astype(np.int16)
-    hb = cv2.cvtColor(b.thumb, cv2.COLOR_RGB2HSV).astype(np.int16)
+    hb = cv2.cvtColor(target, cv2.COLOR_RGB2HSV).astype(np.int16)
     both = inside & (ha[..., 1:] > COLOURED).all(-1) & (hb[..., 1:] > COLOURED).all(-1)
     if both.sum() < min_pixels:
         return None

@@ -19,8 +19,10 @@ def vectors(embedder, paths):
     return np.stack([o.vector for o in out])
 
 
-def test_default_threads_leave_cores_to_decoding(monkeypatch):
+def test_default_threads_share_cores_between_decoding_and_inference(monkeypatch):
     monkeypatch.setattr(embed.os, "cpu_count", lambda: 2)
+    assert embed.default_threads(None) == (2, 2)
+    monkeypatch.setattr(embed.os, "cpu_count", lambda: 1)
     assert embed.default_threads(None) == (2, 1)
     monkeypatch.setattr(embed.os, "cpu_count", lambda: 16)
     assert embed.default_threads(None) == (16, 4)
