@@ -18,19 +18,25 @@ MIN_KEPT = 0.3         # never cut an axis below this share of its length
 
 
 def _border_lines(lines: np.ndarray, limit: int) -> int:
-    """How many leading lines (rows of ``lines``: (n, length, 3) int16) share the
-    first line's colour, up to ``limit``."""
+    """How many leading lines (rows of ``lines``: (n, length, 3) uint8) share the
+    first line's colour, up to ``limit``. Lines are compared in growing chunks,
+    so a photo without a border costs one line, not the whole picture."""
     ref = np.median(lines[0], axis=0)
-    close = (np.abs(lines[:limit + 1] - ref).max(axis=2) <= BORDER_TOLERANCE).mean(axis=1)
-    if close[0] < BORDER_SHARE:
-        return 0
-    bad = np.nonzero(close < BORDER_SHARE)[0]
-    return int(bad[0]) if len(bad) else limit
+    start, step = 0, 8
+    while start <= limit:
+        stop = min(limit + 1, start + step)
+        chunk = lines[start:stop].astype(np.int16)
+        close = (np.abs(chunk - ref).max(axis=2) <= BORDER_TOLERANCE).mean(axis=1)
+        bad = np.nonzero(close < BORDER_SHARE)[0]
+        if len(bad):
+            return start + int(bad[0])
+        start, step = stop, step * 2
+    return limit
 
 
 def border_box(img: Image.Image) -> tuple[int, int, int, int]:
     """(left, top, right, bottom) of the picture inside uniform borders/bars."""
-    a = np.asarray(img.convert("RGB"), dtype=np.int16)
+    a = np.asarray(img.convert("RGB"))
     h, w = a.shape[:2]
     cut_h, cut_w = int(h * (1 - MIN_KEPT)), int(w * (1 - MIN_KEPT))
     top = _border_lines(a, cut_h)
