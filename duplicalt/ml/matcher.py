@@ -81,7 +81,7 @@ class OrbMatcher:
         self.workers = workers
         self.max_hue_clash = MAX_HUE_CLASH
         self.max_mismatch = MAX_MISMATCH
-        self.name = (f"orb-affine-v5-{side}-{features}-{ratio}-h{self.max_hue_clash}"
+        self.name = (f"orb-affine-v6-{side}-{features}-{ratio}-h{self.max_hue_clash}"
                      f"-c{self.max_mismatch}")
         self.features_name = f"orb-{side}-{features}-rgb64"  # the cached features' format
         self._fresh: dict[Path, bytes] = {}
@@ -245,7 +245,27 @@ class OrbMatcher:
             best = n if best is None else max(best, n)
             if best >= 40:  # clearly the same picture: skip the mirrored check
                 break
-        return best
+        return self.featureless(a, pb) if best is None else best
+
+    def featureless(self, a: Features | None, pb: Path) -> int | None:
+        """Too little texture for the geometry (a 64-px photo, a plain object on
+        white): the whole pictures' colours must still agree under a plain
+        resize, straight or mirrored, else 0 (rejected: a nail and a paddle);
+        None (inconclusive: the embedding decides) when they do."""
+        if a is None:
+            return None
+        agree = []
+        for mirrored in (False, True):
+            b = self.features(pb, mirrored)
+            if b is None:
+                return None
+            resize = np.float64([[b.shape[0] / a.shape[0], 0, 0], [0, b.shape[1] / a.shape[1], 0]])
+            mismatch, clash = colour_mismatch(a, b, resize), hue_clash(a, b, resize)
+            if mismatch is None:
+                return None
+            agree.append(mismatch <= self.max_mismatch and
+                         (clash is None or clash <= self.max_hue_clash))
+        return None if any(agree) else 0
 
     def accepts_many(self, scores: np.ndarray, sims: np.ndarray) -> np.ndarray:
         """``accepts`` over arrays (the scan's regroup: no Python loop over pairs)."""

@@ -177,3 +177,26 @@ def _entry(path, root):
     from duplicalt.photos.types import FileEntry
     st = path.stat()
     return FileEntry(path, path.relative_to(root).as_posix(), st.st_size, st.st_mtime_ns, "jpeg")
+
+
+def test_featureless_photos_of_other_colours_are_rejected_and_resized_copies_left_to_the_embedding(tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    def plain(colour, size=(300, 200)):
+        """A smooth object on white: too little texture for ORB's 25 keypoints."""
+        y, x = np.mgrid[0:size[1], 0:size[0]]
+        inside = ((x - size[0] / 2) / (size[0] / 3)) ** 2 + ((y - size[1] / 2) / (size[1] / 3)) ** 2 < 1
+        arr = np.full((size[1], size[0], 3), 255, np.uint8)
+        arr[inside] = colour
+        return Image.fromarray(arr).filter(ImageFilter.GaussianBlur(6))
+
+    from PIL import ImageFilter
+    red = save(plain((200, 30, 30)), tmp_path / "red.png")
+    small_red = save(plain((200, 30, 30)).resize((150, 100)), tmp_path / "small_red.png")
+    blue = save(plain((30, 30, 200)), tmp_path / "blue.png")
+    m = OrbMatcher()
+    assert len(m.features(red).points) < m.min_keypoints  # the case under test
+    same, other = m.verify([(red, small_red), (red, blue)])
+    assert same is None  # inconclusive: the embedding's featureless rule decides
+    assert other == 0 and not m.accepts(other, 0.99)  # another colour: rejected
