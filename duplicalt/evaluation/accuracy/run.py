@@ -173,6 +173,15 @@ def evaluate_split(split, embedder, verifier, args, thresholds: dict) -> dict:
             "sweep": [(t, s.precision, s.macro_recall) for t, s in rows]}
 
 
+def _fixtures(embedder, verifier, folder: Path, thresholds: dict) -> dict:
+    t = thresholds["verified"] if verifier else thresholds["embedding"]
+    fx = fixtures_check(embedder, verifier, folder, t)
+    print(f"imagededup fixtures @ {t:.2f}: {fx['found']}/{fx['true_pairs']} true pairs found, "
+          f"{len(fx['false_pairs'])} false pairs {fx['false_pairs'][:5]}; unreadable "
+          f"{fx['unreadable_found']}")
+    return fx
+
+
 def main(args) -> int:
     from duplicalt.ml.model.embed import load
     from duplicalt.ml.model.loading import ModelError
@@ -206,11 +215,7 @@ def main(args) -> int:
     print(f"\nthresholds (chosen on the calibration split): default scan "
           f"{thresholds['verified']:.2f}, embedding only {thresholds['embedding']:.2f}")
     if args.fixtures.is_dir() and not args.quick:
-        t = thresholds["verified"] if verifier else thresholds["embedding"]
-        fx = out["fixtures"] = fixtures_check(embedder, verifier, args.fixtures, t)
-        print(f"imagededup fixtures @ {t:.2f}: {fx['found']}/{fx['true_pairs']} true pairs found, "
-              f"{len(fx['false_pairs'])} false pairs {fx['false_pairs'][:5]}; unreadable "
-              f"{fx['unreadable_found']}")
+        out["fixtures"] = _fixtures(embedder, verifier, args.fixtures, thresholds)
     if args.calibrate:
         write_calibration(embedder, thresholds.get("verified") if verifier else None,
                           thresholds["embedding"], args)

@@ -69,17 +69,11 @@ def seed_embeddings(cache, source: Path, model: str, moved: tuple[str, str] | No
     return len(rows)
 
 
-def run(spec: dict) -> dict:
-    from duplicalt.ml.matcher import OrbMatcher
-    from duplicalt.ml.model.embed import load
-    from duplicalt.ml.model.thresholds import calibrated_threshold
+def _fresh_cache(spec: dict, emb):
+    """A new cache file (the scan is cold), seeded with an earlier scan's vectors
+    when asked; (cache, vectors seeded)."""
     from duplicalt.photos.cache import Cache
-    from duplicalt.scan import pipeline
 
-    t0 = time.perf_counter()
-    emb = load(spec.get("model"), "auto")
-    verifier = None if spec.get("no_verify") else OrbMatcher()
-    threshold = spec.get("threshold") or calibrated_threshold(emb.meta, verifier is not None)
     cache_path = Path(spec["cache"])
     for suffix in ("", "-wal", "-shm"):
         Path(f"{cache_path}{suffix}").unlink(missing_ok=True)
@@ -88,6 +82,46 @@ def run(spec: dict) -> dict:
     seeded = seed_embeddings(cache, Path(spec["embeddings_from"]), emb.model_id,
                              tuple(moved) if moved else None) \
         if spec.get("embeddings_from") else 0
+    return cache, seeded
+
+
+def _slider(pipeline, result, threshold: float) -> dict:
+    """Seconds the window's slider takes to regroup at three thresholds."""
+    slider = {}
+    for t in (threshold + 0.05, threshold + 0.02, threshold):
+        t0 = time.perf_counter()
+        pipeline.regroup(result, t)
+        slider[f"{t:.2f}"] = round(time.perf_counter() - t0, 3)
+    return slider
+
+
+def _summary(result, record: dict, times: dict, verifier) -> dict:
+    stages = {k: round(b - a, 2) for k, (a, b) in times.items()}
+    pairs = sorted({tuple(sorted((a.entry.rel, b.entry.rel)))
+                    for g in result.groups for a, b in combinations(g.members, 2)})
+    return {"stages": stages,
+            "pair_search_s": round(record.get("neighbour_pairs", 0.0), 2),
+            "verify_s": round(record.get("verify_pairs", 0.0), 2),
+            "candidate_pairs": record.get("neighbour_pairs_count", 0),
+            "selected_pairs": record.get("nearest_count", 0),
+            "verified_pairs": record.get("verify_pairs_count", 0),
+            "photos": len(result.entries), "files": result.stats.files,
+            "embedded": result.stats.embedded, "groups": len(result.groups),
+            "matcher_decodes": getattr(verifier, "decoded", 0),
+            "peak_rss_mb": round(peak_rss_mb()), "grouped_pairs": pairs}
+
+
+def run(spec: dict) -> dict:
+    from duplicalt.ml.matcher import OrbMatcher
+    from duplicalt.ml.model.embed import load
+    from duplicalt.ml.model.thresholds import calibrated_threshold
+    from duplicalt.scan import pipeline
+
+    t0 = time.perf_counter()
+    emb = load(spec.get("model"), "auto")
+    verifier = None if spec.get("no_verify") else OrbMatcher()
+    threshold = spec.get("threshold") or calibrated_threshold(emb.meta, verifier is not None)
+    cache, seeded = _fresh_cache(spec, emb)
     record: dict = {}
     _wrap(pipeline, "neighbour_pairs", record, lambda out, a: len(out.i))
     _wrap(pipeline, "nearest", record, lambda out, a: len(out.i))
@@ -98,29 +132,14 @@ def run(spec: dict) -> dict:
     result = pipeline.scan(Path(spec["folder"]), emb, threshold, cache=cache,
                            progress=_stage_clock(times), verifier=verifier)
     total = time.perf_counter() - t1
-    slider = {}
-    for t in (threshold + 0.05, threshold + 0.02, threshold):
-        t2 = time.perf_counter()
-        pipeline.regroup(result, t)
-        slider[f"{t:.2f}"] = round(time.perf_counter() - t2, 3)
+    slider = _slider(pipeline, result, threshold)
     cache.close()
     if spec.get("vectors_out"):
         import numpy as np
         np.save(spec["vectors_out"], result.vectors)
-    stages = {k: round(b - a, 2) for k, (a, b) in times.items()}
-    pairs = sorted({tuple(sorted((a.entry.rel, b.entry.rel)))
-                    for g in result.groups for a, b in combinations(g.members, 2)})
-    return {"seconds": round(total, 2), "startup": round(startup, 2), "stages": stages,
-            "pair_search_s": round(record.get("neighbour_pairs", 0.0), 2),
-            "verify_s": round(record.get("verify_pairs", 0.0), 2),
-            "candidate_pairs": record.get("neighbour_pairs_count", 0),
-            "selected_pairs": record.get("nearest_count", 0),
-            "verified_pairs": record.get("verify_pairs_count", 0),
-            "photos": len(result.entries), "files": result.stats.files,
-            "embeddings_seeded": seeded, "embedded": result.stats.embedded,
-            "groups": len(result.groups), "threshold": threshold, "slider_s": slider,
-            "matcher_decodes": getattr(verifier, "decoded", 0),
-            "peak_rss_mb": round(peak_rss_mb()), "grouped_pairs": pairs}
+    return {"seconds": round(total, 2), "startup": round(startup, 2), "threshold": threshold,
+            "slider_s": slider, "embeddings_seeded": seeded,
+            **_summary(result, record, times, verifier)}
 
 
 if __name__ == "__main__":
