@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QSplitter, QStackedWidget,
-                               QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QPushButton, QSplitter,
+                               QStackedWidget, QTabWidget, QVBoxLayout, QWidget)
 
 from duplicalt.scan.types import Embedder, ScanResult
 from duplicalt.pairing.types import Group
@@ -96,6 +96,12 @@ class MainWindow(FolderActions, SessionActions, ReviewActions, QMainWindow):
         box.addWidget(self.stack, 1)
         self.setCentralWidget(central)
         self.counts = QLabel(self)
+        self.stop_checking = QPushButton("Stop checking", self)
+        self.stop_checking.setToolTip("Stop checking the new close pairs; the groups show "
+                                      "the pairs checked so far")
+        self.stop_checking.clicked.connect(self.regrouper.cancel)
+        self.stop_checking.hide()
+        self.statusBar().addPermanentWidget(self.stop_checking)
         self.statusBar().addPermanentWidget(self.counts)
         self.statusBar().setSizeGripEnabled(False)
         self._set_page(START)
@@ -196,10 +202,15 @@ class MainWindow(FolderActions, SessionActions, ReviewActions, QMainWindow):
 
     def _regroup_progress(self, p) -> None:
         if p.total:
-            self.statusBar().showMessage(f"Checking close pairs: {p.done} / {p.total}", 3000)
+            self.statusBar().showMessage(f"Checking close pairs: {p.done:,} / {p.total:,}", 3000)
+            self.stop_checking.setVisible(p.done < p.total)
 
     def _regrouped(self, view: ScanResult) -> None:
+        self.stop_checking.hide()
         self.statusBar().clearMessage()
+        if self.regrouper.stopped:
+            self.statusBar().showMessage("Stopped checking: the groups show the close pairs "
+                                         "checked so far; move the slider to go on", 8000)
         if self.base is not None:
             self.view = view
             self._show_view(keep_current=True)

@@ -23,7 +23,7 @@ from duplicalt.pairing.types import IDENTICAL, SIMILAR, Group, Member
 from duplicalt.scan.types import Embedder, KeepDecoded, ScanResult, ScanStats
 from duplicalt.photos.types import FileEntry, PhotoInfo, Unreadable
 from duplicalt.progress.meter import ProgressFn
-from duplicalt.pairing.verification import Verifier, accepted, merge_scores, nearest, verify_pairs
+from duplicalt.pairing.verification import Verifier, accepted, nearest, verify_pairs
 from duplicalt.scan.folders import folders, walk_roots
 
 MAX_PAIRWISE = 64  # groups up to this size get all pairwise similarities
@@ -264,23 +264,3 @@ def scan(root: Path | Sequence[Path], embedder: Embedder, threshold: float,
                       tuple(sorted(unreadable, key=lambda u: str(u.path))), links, stats,
                       embedder.model_id, entries, info_list, matrix, identical, pairs, verifier,
                       roots, refs, apart, digests)
-
-
-def regroup(result: ScanResult, threshold: float, cache: Cache | None = None,
-            progress: ProgressFn | None = None) -> ScanResult:
-    """The same scan grouped at another threshold, without re-embedding. Pairs
-    already searched down to a lower floor are filtered; a lower threshold runs
-    a new range search over the stored vectors (and verifies its new pairs)."""
-    pairs = result.pairs
-    if pairs is None or threshold < pairs.floor - 1e-9:
-        pairs = neighbour_pairs(result.vectors, threshold)
-        if result.verifier is not None:
-            pairs = nearest(pairs)
-            pairs = merge_scores(pairs, result.pairs) if result.pairs is not None else pairs
-            pairs = verify_pairs(pairs, result.entries, result.verifier, cache or Cache(None),
-                                 progress)
-    chosen = keep_apart(accepted(pairs.at(threshold), result.verifier), result.entries,
-                        result.not_duplicates, result.digests, cache or Cache(None))
-    groups = similar_groups(result.entries, result.infos, result.vectors, chosen)
-    return replace(result, threshold=threshold, groups=merge_identical(result.identical, groups),
-                   pairs=pairs)

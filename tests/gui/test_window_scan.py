@@ -129,3 +129,20 @@ def test_closing_during_a_scan_stops_it(qtbot, settings, photo_folder, tmp_path)
     assert job.cancelled and time.monotonic() - started < 3.0
     job.thread.join(5)
     assert not job.thread.is_alive()
+
+
+def test_stop_checking_appears_while_new_pairs_are_checked_and_stops_them(qtbot, settings,
+                                                                          tmp_path):
+    from duplicalt.progress.meter import Progress
+
+    w = new_window(qtbot, settings, PixelEmbedder, tmp_path / "cache.sqlite")
+    assert w.stop_checking.isHidden()
+    w.regrouper.running = True  # a regroup is verifying new pairs in its worker
+    w._regroup_progress(Progress("verify", 64, 640))
+    assert w.stop_checking.isVisible() and "64 / 640" in w.statusBar().currentMessage()
+    qtbot.mouseClick(w.stop_checking, Qt.LeftButton)
+    assert w.regrouper._cancel.is_set() and w.regrouper.wanted is None
+    w.regrouper.running, w.regrouper.stopped = False, True  # the worker came back, stopped
+    w._regrouped(None)  # no scan shown here: only the status bar and the button change
+    assert w.stop_checking.isHidden()
+    assert w.statusBar().currentMessage().startswith("Stopped checking")

@@ -2,7 +2,8 @@ import numpy as np
 
 from duplicalt.photos.cache import Cache
 from duplicalt.pairing.grouping import neighbour_pairs
-from duplicalt.scan.pipeline import regroup, scan
+from duplicalt.scan.pipeline import scan
+from duplicalt.scan.regroup import regroup
 from duplicalt.pairing.verification import INCONCLUSIVE, accepted, merge_scores
 from tests.scan.fake_embedder import PixelEmbedder
 from tests.sample_photos import make_photo, save

@@ -4,7 +4,8 @@ import threading
 import numpy as np
 
 from duplicalt.photos.cache import Cache
-from duplicalt.scan.pipeline import regroup, scan
+from duplicalt.scan.pipeline import scan
+from duplicalt.scan.regroup import regroup
 from duplicalt.pairing.types import IDENTICAL, SIMILAR
 from tests.scan.fake_embedder import PixelEmbedder
 from tests.sample_photos import make_photo, save

@@ -28,7 +28,8 @@ from duplicalt.ml.matcher import OrbMatcher
 from duplicalt.ml.model.thresholds import calibrated_threshold
 from duplicalt.ml.training.shared_data import data_root, missing
 from duplicalt.photos.cache import Cache
-from duplicalt.scan.pipeline import regroup, scan
+from duplicalt.scan.pipeline import scan
+from duplicalt.scan.regroup import regroup
 
 SHARED = data_root() / "bench"
 TARGET_PRECISION = 0.97  # calibrate()'s default

@@ -85,12 +85,14 @@ def _fresh_cache(spec: dict, emb):
     return cache, seeded
 
 
-def _slider(pipeline, result, threshold: float) -> dict:
+def _slider(result, threshold: float) -> dict:
     """Seconds the window's slider takes to regroup at three thresholds."""
+    from duplicalt.scan.regroup import regroup
+
     slider = {}
     for t in (threshold + 0.05, threshold + 0.02, threshold):
         t0 = time.perf_counter()
-        pipeline.regroup(result, t)
+        regroup(result, t)
         slider[f"{t:.2f}"] = round(time.perf_counter() - t0, 3)
     return slider
 
@@ -132,7 +134,7 @@ def run(spec: dict) -> dict:
     result = pipeline.scan(Path(spec["folder"]), emb, threshold, cache=cache,
                            progress=_stage_clock(times), verifier=verifier)
     total = time.perf_counter() - t1
-    slider = _slider(pipeline, result, threshold)
+    slider = _slider(result, threshold)
     cache.close()
     if spec.get("vectors_out"):
         import numpy as np

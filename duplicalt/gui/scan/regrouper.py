@@ -2,10 +2,13 @@
 
 One regroup runs at a time, in a worker thread at low priority; while it runs the
 slider may move on, and the latest value is done next. Views already computed for
-this scan are kept (a few dozen), so sweeping back and forth is instant.
+this scan are kept (a few dozen), so sweeping back and forth is instant. A regroup
+that verifies new pairs reports progress and can be stopped (``cancel``): its view
+then shows the pairs checked so far, is not kept, and asking for it again resumes.
 """
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from pathlib import Path
 from typing import Callable
@@ -29,6 +32,8 @@ class Regrouper:
         self.widest: ScanResult | None = None  # the view searched lowest: later ones start there
         self.wanted: float | None = None
         self.running = False
+        self.stopped = False  # the last view came from a cancelled verification
+        self._cancel = threading.Event()
         self._views: OrderedDict[float, ScanResult] = OrderedDict()
 
     def reset(self, base: ScanResult | None, threshold: float | None = None) -> None:
@@ -49,29 +54,41 @@ class Regrouper:
         elif not self.running:
             self._start(self.base, value)
 
+    def cancel(self) -> None:
+        """Stop the running regroup's verification; nothing is started after it."""
+        if self.running:
+            self.wanted = None
+            self._cancel.set()
+
     def _start(self, base: ScanResult, value: float) -> None:
         self.running = True
         source, cache_path = self.widest, self.cache_path
         progress = Throttle(self._send_progress) if self.on_progress else None
+        cancel = self._cancel = threading.Event()
 
         def work() -> ScanResult:
             lower_priority()
-            return regroup_at(source, value, cache_path, progress)
+            return regroup_at(source, value, cache_path, progress, cancel)
 
-        self.runner.run(work, lambda view: self._done(base, value, view), self._failed)
+        self.runner.run(work, lambda view: self._done(base, value, view, cancel.is_set()),
+                        self._failed)
 
     def _send_progress(self, p: Progress) -> None:  # called in the worker
         self.runner.run_on_main(lambda: self.on_progress(p))
 
-    def _done(self, base: ScanResult, value: float, view: ScanResult) -> None:
+    def _done(self, base: ScanResult, value: float, view: ScanResult, stopped: bool) -> None:
         self.running = False
         if base is not self.base:
             return  # a new scan came meanwhile
-        self._views[value] = view
+        self.stopped = stopped
+        if not stopped:
+            self._views[value] = view
         if _floor(view) < _floor(self.widest):
             self.widest = view  # its checked pairs are reused by the next, lower regroup
         while len(self._views) > KEEP_VIEWS:
             self._views.popitem(last=False)
+        if stopped:
+            self.on_view(view)
         if self.wanted is not None:
             self.request(self.wanted)
 

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Callable
 
 from duplicalt.photos.cache import Cache, default_cache_path
-from duplicalt.scan.pipeline import regroup, scan
+from duplicalt.scan.pipeline import scan
+from duplicalt.scan.regroup import needs_verification, regroup
 from duplicalt.scan.types import Embedder, ScanResult
 from duplicalt.ml.model.thresholds import calibrated_threshold
 from duplicalt.progress.meter import Progress
@@ -152,14 +153,15 @@ def widen(result: ScanResult, floor: float, cache: Cache | None = None) -> ScanR
 
 
 def regroup_at(result: ScanResult, threshold: float, cache_path: Path | None = None,
-               progress=None) -> ScanResult:
-    """The finished scan grouped at another threshold (run in a worker). Below the
-    pairs already searched, a verified scan checks the new pairs (cached on disk)."""
-    pairs = result.pairs
-    if pairs is None or threshold >= pairs.floor or getattr(result, "verifier", None) is None:
+               progress=None, cancel: threading.Event | None = None) -> ScanResult:
+    """The finished scan grouped at another threshold (run in a worker). A verified
+    scan checks the pairs it has not checked yet (new ones below the pairs already
+    searched, or those a cancelled regroup left), cached on disk; ``cancel`` stops
+    that between batches."""
+    if not needs_verification(result, threshold):
         return regroup(result, threshold)
     cache = Cache(cache_path or default_cache_path())
     try:
-        return regroup(result, threshold, cache=cache, progress=progress)
+        return regroup(result, threshold, cache=cache, progress=progress, cancel=cancel)
     finally:
         cache.close()
