@@ -92,6 +92,22 @@ def _classify(path: Path, st: os.stat_result, known: Known | None = None,
     return kind, None
 
 
+def _descend(here: Path, dirnames: list[str], excludes: set[Path],
+             links: list[LinkEntry]) -> list[str]:
+    """The subfolders of ``here`` to walk into, sorted: no hidden or excluded
+    folder, and a linked folder is listed (in ``links``), never followed."""
+    keep = []
+    for d in sorted(dirnames):
+        sub = here / d
+        if d.startswith(".") or _excluded(sub, excludes):
+            continue
+        if sub.is_symlink():
+            links.append(LinkEntry(sub, Path(os.path.realpath(sub)), "symlink"))
+            continue
+        keep.append(d)
+    return keep
+
+
 def walk(root: Path, exclude: Iterable[Path] = (),
          on_dir: Callable[[int], None] | None = None, known: Known | None = None) -> WalkResult:
     """Walk ``root`` recursively; deterministic order (sorted relative paths).
@@ -110,16 +126,7 @@ def walk(root: Path, exclude: Iterable[Path] = (),
 
     for dirpath, dirnames, filenames in os.walk(root, onerror=onerror, followlinks=False):
         here = Path(dirpath)
-        keep = []
-        for d in sorted(dirnames):
-            sub = here / d
-            if d.startswith(".") or _excluded(sub, excludes):
-                continue
-            if sub.is_symlink():
-                links.append(LinkEntry(sub, Path(os.path.realpath(sub)), "symlink"))
-                continue
-            keep.append(d)
-        dirnames[:] = keep
+        dirnames[:] = _descend(here, dirnames, excludes, links)
         prefix = _rel_prefix(root, dirpath)
         for name in sorted(filenames):
             if not name.startswith(".") and name != BACKUP_MARKER:
