@@ -66,10 +66,23 @@ def descriptor(maps: np.ndarray, views: list[int], gem: float) -> np.ndarray:
     return F.normalize(emb, dim=-1).numpy()
 
 
-def scores_at_best(vecs: np.ndarray, names: list[str], truth: Truth) -> dict:
-    """Pairwise precision / macro recall at the calibrated threshold."""
+def region_sims(main: np.ndarray, regions: list[np.ndarray]) -> np.ndarray:
+    """Photo-to-photo similarity when each photo also carries region vectors: the
+    best of whole-to-whole and whole-to-region either way (a crop's whole photo
+    meets the original's region; regions never meet regions)."""
+    sims = main @ main.T
+    for r in regions:
+        cross = main @ r.T
+        sims = np.maximum(sims, np.maximum(cross, cross.T))
+    return sims
+
+
+def scores_at_best(vecs: np.ndarray, names: list[str], truth: Truth,
+                   sims: np.ndarray | None = None) -> dict:
+    """Pairwise precision / macro recall at the calibrated threshold (``sims``:
+    a precomputed photo-to-photo similarity instead of ``vecs @ vecs.T``)."""
     index = {n: k for k, n in enumerate(names)}
-    sims = vecs @ vecs.T
+    sims = vecs @ vecs.T if sims is None else sims
     iu = np.triu_indices(len(names), 1)
     flat = sims[iu]
     true = np.zeros(len(names) * len(names), dtype=bool)
@@ -103,6 +116,9 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument("--views", type=int, default=8, help="dihedral views computed (2: id+mirror)")
     ap.add_argument("--combine", nargs="*", default=[],
                     help="inputs pooled into one vector, e.g. gray+trim,centre70+trim")
+    ap.add_argument("--regions", nargs="*", default=[],
+                    help="whole photo, then region vectors kept apart (best match), "
+                         "e.g. gray+trim,centre70+trim")
     return ap
 
 
@@ -153,9 +169,26 @@ def main(argv=None) -> int:
             print(f"  {r['input']:<10} views={views:<5} gem={gem:g}: t={r['threshold']:.2f} "
                   f"P={r['precision']:.3f} macroR={r['macro_recall']:.3f} "
                   f"min {r['min_family']}={r['min_recall']:.2f}", flush=True)
+    results += _region_results(args, maps, keep, truth)
     if args.out:
         args.out.write_text(json.dumps(results, indent=1))
     return 0
+
+
+def _region_results(args, maps: dict, keep: list[str], truth: Truth) -> list[dict]:
+    """The region-vector lever: each photo keeps its whole vector and region vectors."""
+    out = []
+    for spec in args.regions:
+        main, *rest = spec.split(",")
+        for views in [v for v in VIEW_SETS if max(VIEW_SETS[v]) < args.views]:
+            vecs = [descriptor(maps[label], VIEW_SETS[views], 1.0) for label in [main, *rest]]
+            r = scores_at_best(vecs[0], keep, truth, region_sims(vecs[0], vecs[1:]))
+            r.update(input=f"{main} with regions {'+'.join(rest)}", views=views, gem=1.0)
+            out.append(r)
+            print(f"  {r['input']:<10} views={views:<5}: t={r['threshold']:.2f} "
+                  f"P={r['precision']:.3f} macroR={r['macro_recall']:.3f} "
+                  f"min {r['min_family']}={r['min_recall']:.2f}", flush=True)
+    return out
 
 
 if __name__ == "__main__":
