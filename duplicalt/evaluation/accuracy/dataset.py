@@ -54,6 +54,12 @@ def saved_truth(manifest: Path, spec: dict) -> Truth | None:
     return None
 
 
+def write_truth(manifest: Path, spec: dict, files: dict) -> Truth:
+    """Record a benchmark folder just built with ``spec`` (read back by saved_truth)."""
+    manifest.write_text(json.dumps({"spec": spec, "files": files}, indent=0))
+    return Truth(files)
+
+
 def copy_originals(sources: list[Path], photos: Path) -> dict[str, tuple[str, str | None]]:
     """Empty ``photos`` and copy the originals into it; their truth entries."""
     photos.mkdir(parents=True, exist_ok=True)
@@ -90,8 +96,7 @@ def build(originals: Path, work: Path, per_family: int, seed: int) -> Truth:
     photos = work / "photos"
     files = copy_originals(sources, photos)
     plant_edits(sources, photos, per_family, seed, files)
-    manifest.write_text(json.dumps({"spec": spec, "files": files}, indent=0))
-    return Truth(files)
+    return write_truth(manifest, spec, files)
 
 
 @dataclass(frozen=True)

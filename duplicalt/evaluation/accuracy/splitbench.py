@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import random
 import re
 import tarfile
@@ -23,7 +22,8 @@ from typing import Iterator
 
 from PIL import Image
 
-from duplicalt.evaluation.accuracy.dataset import Truth, copy_originals, list_originals, saved_truth
+from duplicalt.evaluation.accuracy.dataset import (Truth, copy_originals, list_originals,
+                                                   saved_truth, write_truth)
 from duplicalt.evaluation.accuracy.edits import FAMILIES, save_edit
 from duplicalt.evaluation.accuracy.heldout import HELD_OUT
 from duplicalt.evaluation.accuracy.splits import CALIBRATION, TEST, split_originals
@@ -112,5 +112,4 @@ def build_split(split: str, originals: Path, work: Path, per_family: int, seed: 
         name = distractor_name(key)
         (photos / name).write_bytes(blob)
         files[name] = (f"distractor:{key}", None)
-    manifest.write_text(json.dumps({"spec": spec, "files": files}, indent=0))
-    return Truth(files)
+    return write_truth(manifest, spec, files)

@@ -9,11 +9,11 @@ No torch here.
 """
 from __future__ import annotations
 
-import json
 import tarfile
 from pathlib import Path
 
-from duplicalt.evaluation.accuracy.dataset import Truth, copy_originals, plant_edits
+from duplicalt.evaluation.accuracy.dataset import (Truth, copy_originals, plant_edits,
+                                                   saved_truth, write_truth)
 from duplicalt.evaluation.accuracy.splits import TEST, split_originals
 
 LIBRARY_VERSION = 1
@@ -54,10 +54,7 @@ def build(shards: list[Path], originals: Path, work: Path, per_family: int = 100
             "originals": [p.name for p in test], "shards": sorted(s.name for s in shards)}
     extract_shards(shards, root / TRAIN)
     manifest = work / "truth.json"
-    if manifest.exists():
-        saved = json.loads(manifest.read_text())
-        if saved.get("spec") == spec:
-            return root, Truth({k: tuple(v) for k, v in saved["files"].items()})
-    truth = plant(test, root / PLANTED, per_family, seed)
-    manifest.write_text(json.dumps({"spec": spec, "files": truth.files}, indent=0))
-    return root, truth
+    saved = saved_truth(manifest, spec)
+    if saved is not None:
+        return root, saved
+    return root, write_truth(manifest, spec, plant(test, root / PLANTED, per_family, seed).files)
