@@ -30,6 +30,7 @@ def regroup(result: ScanResult, threshold: float, cache: Cache | None = None,
     ``cancel`` stops the verification between batches: the view then groups the
     pairs checked so far, and a later regroup at or below that threshold checks
     the rest (nothing is checked twice)."""
+    cache = cache or Cache(None)
     pairs = result.pairs
     if pairs is None or threshold < pairs.floor - 1e-9:
         pairs = neighbour_pairs(result.vectors, threshold)
@@ -37,9 +38,9 @@ def regroup(result: ScanResult, threshold: float, cache: Cache | None = None,
             pairs = nearest(pairs)
             pairs = merge_scores(pairs, result.pairs) if result.pairs is not None else pairs
     if result.verifier is not None and _unchecked(pairs, threshold):
-        pairs = _verify_above(pairs, threshold, result, cache or Cache(None), progress, cancel)
+        pairs = _verify_above(pairs, threshold, result, cache, progress, cancel)
     chosen = keep_apart(accepted(pairs.at(threshold), result.verifier), result.entries,
-                        result.not_duplicates, result.digests, cache or Cache(None))
+                        result.not_duplicates, result.digests, cache)
     groups = similar_groups(result.entries, result.infos, result.vectors, chosen)
     return replace(result, threshold=threshold, groups=merge_identical(result.identical, groups),
                    pairs=pairs)

@@ -166,13 +166,17 @@ def main(argv=None) -> int:
             r = scores_at_best(vec, keep, truth)
             r.update(input="+".join(combo), views=views, gem=gem)
             results.append(r)
-            print(f"  {r['input']:<10} views={views:<5} gem={gem:g}: t={r['threshold']:.2f} "
-                  f"P={r['precision']:.3f} macroR={r['macro_recall']:.3f} "
-                  f"min {r['min_family']}={r['min_recall']:.2f}", flush=True)
+            _print_row(r)
     results += _region_results(args, maps, keep, truth)
     if args.out:
         args.out.write_text(json.dumps(results, indent=1))
     return 0
+
+
+def _print_row(r: dict) -> None:
+    print(f"  {r['input']:<10} views={r['views']:<5} gem={r['gem']:g}: t={r['threshold']:.2f} "
+          f"P={r['precision']:.3f} macroR={r['macro_recall']:.3f} "
+          f"min {r['min_family']}={r['min_recall']:.2f}", flush=True)
 
 
 def _region_results(args, maps: dict, keep: list[str], truth: Truth) -> list[dict]:
@@ -185,9 +189,7 @@ def _region_results(args, maps: dict, keep: list[str], truth: Truth) -> list[dic
             r = scores_at_best(vecs[0], keep, truth, region_sims(vecs[0], vecs[1:]))
             r.update(input=f"{main} with regions {'+'.join(rest)}", views=views, gem=1.0)
             out.append(r)
-            print(f"  {r['input']:<10} views={views:<5}: t={r['threshold']:.2f} "
-                  f"P={r['precision']:.3f} macroR={r['macro_recall']:.3f} "
-                  f"min {r['min_family']}={r['min_recall']:.2f}", flush=True)
+            _print_row(r)
     return out
 
 
