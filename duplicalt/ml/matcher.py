@@ -81,7 +81,7 @@ class OrbMatcher:
         self.workers = workers
         self.max_hue_clash = MAX_HUE_CLASH
         self.max_mismatch = MAX_MISMATCH
-        self.name = (f"orb-affine-v6-{side}-{features}-{ratio}-h{self.max_hue_clash}"
+        self.name = (f"orb-affine-v7-{side}-{features}-{ratio}-h{self.max_hue_clash}"
                      f"-c{self.max_mismatch}")
         self.features_name = f"orb-{side}-{features}-rgb64"  # the cached features' format
         self._fresh: dict[Path, bytes] = {}
@@ -254,18 +254,19 @@ class OrbMatcher:
         None (inconclusive: the embedding decides) when they do."""
         if a is None:
             return None
-        agree = []
         for mirrored in (False, True):
             b = self.features(pb, mirrored)
             if b is None:
                 return None
             resize = np.float64([[b.shape[0] / a.shape[0], 0, 0], [0, b.shape[1] / a.shape[1], 0]])
-            mismatch, clash = colour_mismatch(a, b, resize), hue_clash(a, b, resize)
+            mismatch = colour_mismatch(a, b, resize)
             if mismatch is None:
                 return None
-            agree.append(mismatch <= self.max_mismatch and
-                         (clash is None or clash <= self.max_hue_clash))
-        return None if any(agree) else 0
+            if mismatch <= self.max_mismatch:
+                clash = hue_clash(a, b, resize)
+                if clash is None or clash <= self.max_hue_clash:
+                    return None  # the colours agree one way: the embedding decides
+        return 0
 
     def accepts_many(self, scores: np.ndarray, sims: np.ndarray) -> np.ndarray:
         """``accepts`` over arrays (the scan's regroup: no Python loop over pairs)."""

@@ -69,3 +69,25 @@ def test_no_thumbnail_or_no_overlap_is_no_verdict():
     assert colour_mismatch(bare, feats(photo), IDENTITY) is None
     away = np.float32([[1, 0, 5000], [0, 1, 0]])
     assert colour_mismatch(feats(photo), feats(photo), away) is None
+
+
+def test_the_colour_fit_is_numpy_least_squares_also_on_grey_terms():
+    from duplicalt.ml.local_features import _colour_terms, _least_squares, _radius2
+    rng = np.random.default_rng(3)
+    colour = rng.random((900, 3), np.float32)
+    grey = np.repeat(colour[:, :1], 3, 1)  # r = g = b: dependent terms
+    radial = _radius2((30, 30)).ravel()
+    y = rng.random((900, 3), np.float32)
+    for rgb in (colour, grey):
+        terms = _colour_terms(rgb, radial)
+        ours = terms @ _least_squares(terms, y)
+        theirs = terms @ np.linalg.lstsq(terms.astype(np.float64), y, rcond=None)[0]
+        assert np.abs(ours - theirs).max() < 1e-4
+
+
+def test_the_quantile_is_numpys():
+    from duplicalt.ml.local_features import _quantile
+    rng = np.random.default_rng(4)
+    for n in (1, 2, 7, 1000):
+        values = rng.random(n)
+        assert abs(_quantile(values, 0.8) - np.quantile(values, 0.8)) < 1e-12
