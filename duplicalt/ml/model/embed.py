@@ -22,6 +22,7 @@ import torch.nn.functional as F
 from duplicalt.photos.decode import DECODE_VERSION, UnreadableImage, load_photo
 from duplicalt.scan.types import EmbedOutcome, KeepDecoded
 from duplicalt.photos.types import PhotoInfo
+from duplicalt.ml.model.encoder import fuse_batchnorm
 from duplicalt.ml.model.loading import LoadedModel, load_model
 from duplicalt.ml.model.preprocess import Preprocess
 
@@ -101,7 +102,7 @@ class TorchEmbedder:
                  batch_size: int = 32, workers: int | None = None,
                  threads: int | None = None, precision: str = "fp32") -> None:
         self.device = choose_device(device)
-        self.model = loaded.model.to(self.device).eval()
+        self.model = fuse_batchnorm(loaded.model.to(self.device).eval())
         if self.device.type != "mps":
             self.model = self.model.to(memory_format=torch.channels_last)
         self.preprocess = loaded.preprocess
