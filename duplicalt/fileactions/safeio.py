@@ -223,14 +223,8 @@ def transfer(src: Path, dst: Path, tmp: Path, sha: str, sig: tuple[int, int],
     fault_point()
     try:
         if how == "copy":
-            try:
-                copy_verified(src, tmp, sha)
-                fault_point()
-                publish_copy(tmp, dst)
-                ours = True
-            finally:
-                if os.path.lexists(tmp):
-                    os.unlink(tmp)
+            _copy_in(src, dst, tmp, sha)
+            ours = True
         fsync_dir(dst.parent)
         fault_point()
         st = os.lstat(src)
@@ -245,6 +239,17 @@ def transfer(src: Path, dst: Path, tmp: Path, sha: str, sig: tuple[int, int],
     fault_point()
     fsync_dir(src.parent)
     return how
+
+
+def _copy_in(src: Path, dst: Path, tmp: Path, sha: str) -> None:
+    """Copy src to ``tmp``, verify it, then publish it as dst; ``tmp`` never stays."""
+    try:
+        copy_verified(src, tmp, sha)
+        fault_point()
+        publish_copy(tmp, dst)
+    finally:
+        if os.path.lexists(tmp):
+            os.unlink(tmp)
 
 
 def remove_quietly(path: Path) -> None:
