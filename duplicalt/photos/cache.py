@@ -14,19 +14,17 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import stat
 import time
 from pathlib import Path
 from typing import Iterable, Sequence
 
 import numpy as np
 
+from duplicalt.photos.cache_file import APP_ID, ForeignDatabase, app_id, check_ours, foreign
 from duplicalt.photos.types import FileEntry, PhotoInfo
 
 SCHEMA_VERSION = 4  # 4: ctime_ns and inode in the keys
 _CHUNK = 500
-APP_ID = 0x44504C54  # PRAGMA application_id of a DuplicAlt cache ("DPLT")
-_SQLITE_HEAD = b"SQLite format 3\x00"
 _TABLES = ("embeddings", "hashes", "verified", "kinds", "features")
 # Failures that say nothing about the content: never cached, tried again next scan.
 _TRANSIENT = ("permission denied", "vanished", "out of memory", "memoryerror", "[errno",
@@ -83,37 +81,6 @@ def content_failure(error: str | None) -> bool:
     return not any(word in text for word in _TRANSIENT)
 
 
-def foreign(path: Path) -> str:
-    """Why ``path`` must not be opened as (or replaced by) a cache; "" when it may."""
-    try:
-        st = os.lstat(path)
-    except FileNotFoundError:
-        return ""
-    if stat.S_ISLNK(st.st_mode):
-        return f"{path} is a symlink"
-    if not stat.S_ISREG(st.st_mode):
-        return f"{path} is not a file"
-    if st.st_size:
-        with open(path, "rb") as f:
-            if f.read(16) != _SQLITE_HEAD:
-                return f"{path} is not a DuplicAlt cache (not an SQLite file)"
-    return ""
-
-
-def _app_id(path: Path) -> int:
-    """The application_id in an SQLite file's header (readable even when damaged)."""
-    try:
-        with open(path, "rb") as f:
-            head = f.read(72)
-    except OSError:
-        return 0
-    return int.from_bytes(head[68:72], "big") if len(head) == 72 else 0
-
-
-class ForeignDatabase(Exception):
-    """An intact SQLite database that is not a DuplicAlt cache."""
-
-
 class Cache:
     """Open with ``Cache(path)``; ``Cache(None)`` is an in-memory cache."""
 
@@ -139,7 +106,7 @@ class Cache:
         except ForeignDatabase:
             return self._memory(f"{self.path} is another program's database")
         except sqlite3.DatabaseError as exc:
-            if _app_id(self.path) != APP_ID and self.path != default_cache_path():
+            if app_id(self.path) != APP_ID and self.path != default_cache_path():
                 return self._memory(f"{self.path} is a damaged database that is not "
                                     "recognisably a DuplicAlt cache")
             self.rebuilt_reason = f"cache was damaged ({exc}); rebuilt"
@@ -150,20 +117,8 @@ class Cache:
             return self._init(sqlite3.connect(self.path, check_same_thread=False))
 
     @staticmethod
-    def _check_ours(db: sqlite3.Connection) -> None:
-        """Raise ForeignDatabase for an SQLite database with tables that is not ours."""
-        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        if not tables or db.execute("PRAGMA application_id").fetchone()[0] == APP_ID:
-            return
-        if "meta" in tables and db.execute(
-                "SELECT 1 FROM meta WHERE key='schema'").fetchone() is not None:
-            return  # a cache written before application_id was set
-        db.close()
-        raise ForeignDatabase()
-
-    @staticmethod
     def _init(db: sqlite3.Connection) -> sqlite3.Connection:
-        Cache._check_ours(db)  # before anything is written to it
+        check_ours(db)  # before anything is written to it
         db.execute(f"PRAGMA application_id={APP_ID}")
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
