@@ -119,6 +119,9 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument("--regions", nargs="*", default=[],
                     help="whole photo, then region vectors kept apart (best match), "
                          "e.g. gray+trim,centre70+trim")
+    ap.add_argument("--rotations", nargs="*", default=[],
+                    help="inputs whose mirror-pooled vector is also queried turned by 90, "
+                         "180 and 270 degrees (best match; needs --views 8)")
     return ap
 
 
@@ -168,6 +171,7 @@ def main(argv=None) -> int:
             results.append(r)
             _print_row(r)
     results += _region_results(args, maps, keep, truth)
+    results += _rotation_results(args, maps, keep, truth)
     if args.out:
         args.out.write_text(json.dumps(results, indent=1))
     return 0
@@ -188,6 +192,27 @@ def _region_results(args, maps: dict, keep: list[str], truth: Truth) -> list[dic
             vecs = [descriptor(maps[label], VIEW_SETS[views], 1.0) for label in [main, *rest]]
             r = scores_at_best(vecs[0], keep, truth, region_sims(vecs[0], vecs[1:]))
             r.update(input=f"{main} with regions {'+'.join(rest)}", views=views, gem=1.0)
+            out.append(r)
+            _print_row(r)
+    return out
+
+
+TURNS = {"90+270": [[2, 3], [6, 7]], "90+180+270": [[2, 3], [4, 5], [6, 7]]}  # d8 view indices
+
+
+def _rotation_results(args, maps: dict, keep: list[str], truth: Truth) -> list[dict]:
+    """Querying the quarter turns: each photo keeps its mirror-pooled vector and
+    the mirror-pooled vectors of its turned copies; a pair's score is the best of
+    straight-to-straight and straight-to-turned either way (region_sims)."""
+    out = []
+    for label in args.rotations:
+        if args.views < 8:
+            raise SystemExit("--rotations needs --views 8 (the turned views' feature maps)")
+        main = descriptor(maps[label], VIEW_SETS["flip"], 1.0)
+        for name, turns in TURNS.items():
+            turned = [descriptor(maps[label], views, 1.0) for views in turns]
+            r = scores_at_best(main, keep, truth, region_sims(main, turned))
+            r.update(input=f"{label} queried at {name}", views="flip", gem=1.0)
             out.append(r)
             _print_row(r)
     return out
