@@ -112,7 +112,7 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument("--distractors", type=int, default=1000)
     ap.add_argument("--out", type=Path, default=None)
     ap.add_argument("--inputs", nargs="+", default=["gray", "gray+trim"],
-                    help="gray, gray+trim, centre70+trim, colour")
+                    help="gray, gray+trim, gray+trim3 (3 trimming passes), centre70+trim, colour")
     ap.add_argument("--views", type=int, default=8, help="dihedral views computed (2: id+mirror)")
     ap.add_argument("--combine", nargs="*", default=[],
                     help="inputs pooled into one vector, e.g. gray+trim,centre70+trim")
@@ -137,6 +137,7 @@ def _maps(args, loaded, paths: list[Path], n: int) -> dict:
     base = Preprocess.from_meta(loaded.meta)
     inputs = {"gray": (base, None), "gray+trim": (replace(base, trim_borders=True), None),
               "centre70+trim": (replace(base, trim_borders=True), centre),
+              "gray+trim3": (replace(base, trim_borders=True, trim_passes=3), None),
               "colour": (replace(base, grayscale=False), None)}
     maps = {}
     for label in args.inputs:

@@ -185,7 +185,7 @@ class TorchEmbedder:
 
 OPTIONS = {"tta": str, "trim_borders": lambda v: str(v).lower() in ("1", "true", "yes"),
            "gem_p": float, "grayscale": lambda v: str(v).lower() in ("1", "true", "yes"),
-           "input_size": int}
+           "input_size": int, "trim_passes": int}
 
 
 def with_options(loaded: LoadedModel, options: dict | None) -> LoadedModel:

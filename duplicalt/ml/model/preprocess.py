@@ -34,11 +34,11 @@ def _border_lines(lines: np.ndarray, limit: int) -> int:
     return limit
 
 
-def border_box(img: Image.Image) -> tuple[int, int, int, int]:
-    """(left, top, right, bottom) of the picture inside uniform borders/bars."""
-    a = np.asarray(img.convert("RGB"))
+def _one_pass(a: np.ndarray, min_h: int, min_w: int) -> tuple[int, int, int, int]:
+    """(left, top, right, bottom) inside the uniform lines at the edges of ``a``,
+    keeping at least min_h x min_w."""
     h, w = a.shape[:2]
-    cut_h, cut_w = int(h * (1 - MIN_KEPT)), int(w * (1 - MIN_KEPT))
+    cut_h, cut_w = max(0, h - min_h), max(0, w - min_w)
     top = _border_lines(a, cut_h)
     bottom = _border_lines(a[::-1], cut_h - top)
     left = _border_lines(a.transpose(1, 0, 2), cut_w)
@@ -46,8 +46,26 @@ def border_box(img: Image.Image) -> tuple[int, int, int, int]:
     return left, top, w - right, h - bottom
 
 
-def trim_borders(img: Image.Image) -> Image.Image:
-    box = border_box(img)
+def border_box(img: Image.Image, passes: int = 1) -> tuple[int, int, int, int]:
+    """(left, top, right, bottom) of the picture inside uniform borders/bars.
+    With ``passes`` > 1 the inside is trimmed again while it still has uniform
+    edges: a frame around a photo whose own edges are plain (a studio backdrop,
+    a blue sky) then ends where the photo alone would, instead of one pass
+    stopping at the frame's inner edge."""
+    a = np.asarray(img.convert("RGB"))
+    h, w = a.shape[:2]
+    min_h, min_w = h - int(h * (1 - MIN_KEPT)), w - int(w * (1 - MIN_KEPT))
+    left, top, right, bottom = 0, 0, w, h
+    for _ in range(passes):
+        l, t, r, b = _one_pass(a[top:bottom, left:right], min_h, min_w)
+        if (l, t, r, b) == (0, 0, right - left, bottom - top):
+            break
+        left, top, right, bottom = left + l, top + t, left + r, top + b
+    return left, top, right, bottom
+
+
+def trim_borders(img: Image.Image, passes: int = 1) -> Image.Image:
+    box = border_box(img, passes)
     return img if box == (0, 0, img.width, img.height) else img.crop(box)
 
 
@@ -58,23 +76,25 @@ class Preprocess:
     std: tuple[float, float, float] = (0.229, 0.224, 0.225)
     grayscale: bool = False  # embed luminance only: colour edits cannot move a vector
     trim_borders: bool = False  # cut uniform borders / letterbox bars first
+    trim_passes: int = 1  # trim the inside again while its edges are uniform (border_box)
 
     @classmethod
     def from_meta(cls, meta: Mapping) -> "Preprocess":
         return cls(size=int(meta["input_size"]), mean=tuple(meta["mean"]), std=tuple(meta["std"]),
                    grayscale=bool(meta.get("grayscale", False)),
-                   trim_borders=bool(meta.get("trim_borders", False)))
+                   trim_borders=bool(meta.get("trim_borders", False)),
+                   trim_passes=int(meta.get("trim_passes", 1)))
 
     @property
     def key(self) -> str:
         """Everything here that changes a vector (part of the embedder's model_id)."""
         return f"{self.size}:{self.mean}:{self.std}" + (":gray" if self.grayscale else "") + \
-            (":trim1" if self.trim_borders else "")
+            (f":trim{self.trim_passes}" if self.trim_borders else "")
 
     def to_array(self, img: Image.Image) -> np.ndarray:
         """Whole image (borders trimmed if asked) squeezed to size x size, uint8 HWC."""
         if self.trim_borders:
-            img = trim_borders(img)
+            img = trim_borders(img, self.trim_passes)
         if self.grayscale:
             img = img.convert("L")
         if img.mode != "RGB":
