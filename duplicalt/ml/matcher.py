@@ -27,6 +27,7 @@ import numpy as np
 
 from duplicalt.ml.local_features import (Features, colour_mismatch, dumps, hue_clash, loads,
                                          thumbnail)
+from duplicalt.pairing.verification import NOT_JUDGED
 from duplicalt.photos.decode import UnreadableImage, load_photo, same_decode
 from duplicalt.photos.types import PhotoInfo
 
@@ -41,7 +42,7 @@ MAX_HUE_CLASH = 0.4  # aligned coloured pixels of another hue a copy may have (o
 MAX_MISMATCH = 0.08  # aligned overlap no single colour map explains (chosen on the 'tune'
 # look-alike labels and 1,000 CALIBRATION-split copies: 99.8 % of the copies the geometry
 # accepts stay accepted; 'different' accepted 42 -> 11 of 52, 'same' 43 -> 34 of 43)
-__all__ = ["Features", "OrbMatcher", "plausible", "spread"]
+__all__ = ["Features", "NOT_JUDGED", "OrbMatcher", "plausible", "spread"]
 
 
 def plausible(affine: np.ndarray | None) -> bool:
@@ -234,7 +235,11 @@ class OrbMatcher:
             return 0, None  # inliers bunched in a corner: a texture coincidence, not a copy
         return int(keep.sum()), affine
 
-    def score(self, pa: Path, pb: Path) -> int | None:
+    def score(self, pa: Path, pb: Path, similarity: float | None = None) -> int | None:
+        """Inliers, 0, None (inconclusive) or NOT_JUDGED: a pair too plain for the
+        geometry whose ``similarity`` is below the embedding's bar for such pairs
+        (``featureless_threshold``) cannot be accepted whatever its colours say,
+        so they are not checked."""
         a = self.features(pa)
         best = None
         for mirrored in (False, True):
@@ -245,7 +250,11 @@ class OrbMatcher:
             best = n if best is None else max(best, n)
             if best >= 40:  # clearly the same picture: skip the mirrored check
                 break
-        return self.featureless(a, pb) if best is None else best
+        if best is not None:
+            return best
+        if similarity is not None and similarity < self.featureless_threshold:
+            return NOT_JUDGED
+        return self.featureless(a, pb)
 
     def featureless(self, a: Features | None, pb: Path) -> int | None:
         """Too little texture for the geometry (a 64-px photo, a plain object on
@@ -283,6 +292,13 @@ class OrbMatcher:
     def verify(self, pairs: Sequence[tuple[Path, Path]]) -> list[int | None]:
         with ThreadPoolExecutor(self.workers) as pool:
             return list(pool.map(lambda p: self.score(*p), pairs))
+
+    def verify_similar(self, pairs: Sequence[tuple[Path, Path]], sims: Sequence[float]
+                       ) -> list[int | None]:
+        """``verify`` knowing each pair's embedding similarity (see ``score``)."""
+        with ThreadPoolExecutor(self.workers) as pool:
+            return list(pool.map(lambda p: self.score(*p), [(*pr, float(s))
+                                                              for pr, s in zip(pairs, sims)]))
 
     def forget(self) -> None:
         with self._lock:

@@ -24,6 +24,8 @@ from duplicalt.progress.meter import ProgressFn
 
 UNVERIFIED = -2  # not checked (yet)
 INCONCLUSIVE = -1  # checked, but a photo had too little texture to judge
+NOT_JUDGED = -3  # a verifier's answer: this similarity cannot be accepted; kept as
+# INCONCLUSIVE for this scan and not cached (the similarity may change with the model)
 _BATCH = 64
 
 
@@ -38,6 +40,8 @@ class Verifier(Protocol):
     def accepts(self, score: int, similarity: float) -> bool: ...
 
     # Optional: ``accepts_many(scores, sims) -> bool array``, the same rule vectorised;
+    # ``verify_similar(pairs, sims)``: ``verify`` told each pair's embedding similarity, which
+    # may answer NOT_JUDGED for a pair that similarity can never let it accept;
     # ``features_name``, ``preload({path: bytes})`` and ``fresh_features() -> {path: bytes}``:
     # each photo's local features are then kept in the cache (computed once, ever).
 
@@ -59,16 +63,23 @@ def verify_pairs(pairs: Pairs, entries: Sequence[FileEntry], verifier: Verifier,
             break
         chunk = todo[start:start + _BATCH]
         _load_features(verifier, cache, entries, pairs, chunk)
-        found = verifier.verify([(entries[pairs.i[k]].path, entries[pairs.j[k]].path)
-                                 for k in chunk])
         rows = []
-        for k, score in zip(chunk, found):
-            scores[k] = INCONCLUSIVE if score is None else int(score)
-            rows.append((entries[pairs.i[k]], entries[pairs.j[k]], int(scores[k])))
+        for k, score in zip(chunk, _scores(verifier, entries, pairs, chunk)):
+            scores[k] = INCONCLUSIVE if score is None or score == NOT_JUDGED else int(score)
+            if score != NOT_JUDGED:  # depends on the similarity, not on the two files alone
+                rows.append((entries[pairs.i[k]], entries[pairs.j[k]], int(scores[k])))
         cache.put_verified(rows, verifier.name)
         _store_features(verifier, cache, entries, pairs, chunk)
         meter.add(len(chunk))
     return replace(pairs, scores=scores)
+
+
+def _scores(verifier: Verifier, entries, pairs: Pairs, chunk) -> list:
+    paths = [(entries[pairs.i[k]].path, entries[pairs.j[k]].path) for k in chunk]
+    with_sims = getattr(verifier, "verify_similar", None)
+    if with_sims is None:
+        return verifier.verify(paths)
+    return with_sims(paths, pairs.sim[chunk])
 
 
 def _chunk_entries(entries, pairs: Pairs, chunk) -> dict:

@@ -200,3 +200,25 @@ def test_featureless_photos_of_other_colours_are_rejected_and_resized_copies_lef
     same, other = m.verify([(red, small_red), (red, blue)])
     assert same is None  # inconclusive: the embedding's featureless rule decides
     assert other == 0 and not m.accepts(other, 0.99)  # another colour: rejected
+
+
+def test_a_plain_pair_below_the_embeddings_bar_is_not_judged(tmp_path, monkeypatch):
+    """A featureless pair can only be accepted at similarity >= featureless_threshold:
+    below it the colour checks are skipped (NOT_JUDGED), above it they run as before."""
+    from PIL import Image
+
+    from duplicalt.ml import matcher as matcher_module
+    from duplicalt.ml.matcher import NOT_JUDGED
+
+    flat = save(Image.new("RGB", (200, 200), (120, 130, 140)), tmp_path / "flat.png")
+    other = save(Image.new("RGB", (200, 200), (200, 30, 30)), tmp_path / "red.png")
+    m = OrbMatcher()
+    checked = []
+    real = matcher_module.colour_mismatch
+    monkeypatch.setattr(matcher_module, "colour_mismatch",
+                        lambda *a, **k: checked.append(1) or real(*a, **k))
+    low = m.verify_similar([(flat, other)], [m.featureless_threshold - 0.01])
+    assert low == [NOT_JUDGED] and checked == []
+    high = m.verify_similar([(flat, other)], [m.featureless_threshold + 0.01])
+    assert high == m.verify([(flat, other)]) and checked
+    assert not m.accepts(-1, m.featureless_threshold - 0.01)  # what NOT_JUDGED becomes

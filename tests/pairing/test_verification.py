@@ -106,3 +106,27 @@ def test_scan_hands_the_embedders_decodes_to_the_matcher(tmp_path):
     own = OrbMatcher(kept_mb=0)  # keeps nothing: decodes every photo itself
     plain = scan(root, PixelEmbedder(), 0.0, verifier=own)
     assert (plain.pairs.scores == result.pairs.scores).all() and own.decoded == 3
+
+
+class BarVerifier(NameVerifier):
+    """Says NOT_JUDGED below a similarity bar, like the matcher for plain pairs."""
+
+    name = "bar-v1"
+
+    def verify_similar(self, pairs, sims):
+        from duplicalt.pairing.verification import NOT_JUDGED
+        answers = self.verify(pairs)
+        return [NOT_JUDGED if s < 0.999 else a for a, s in zip(answers, sims)]
+
+
+def test_not_judged_pairs_stay_out_of_the_cache(tmp_path):
+    root = folder(tmp_path)
+    cache = Cache(tmp_path / "c.sqlite")
+    v = BarVerifier()
+    r = scan(root, PixelEmbedder(), 0.8, cache=cache, verifier=v)
+    not_judged = r.pairs.sim < 0.999
+    assert not_judged.any()
+    assert (r.pairs.scores[not_judged] == INCONCLUSIVE).all()  # never accepted (sim < 0.99)
+    again = BarVerifier()
+    scan(root, PixelEmbedder(), 0.8, cache=cache, verifier=again)
+    assert len(again.checked) == int(not_judged.sum())  # asked again: they were not cached
