@@ -136,7 +136,9 @@ def colour_mismatch(a: Features, b: Features, affine: np.ndarray, step: float = 
     y = cv2.GaussianBlur(target, (0, 0), 1.0)[inside].astype(np.float32) / 255
     terms, fit = _colour_terms(x, _radius2(inside.shape)[inside]), np.ones(len(x), bool)
     for _ in range(2):
-        residual = np.abs(terms @ _least_squares(terms[fit], y[fit]) - y).max(1)
+        error = np.abs(terms @ _least_squares(terms[fit], y[fit]) - y)
+        residual = np.maximum(np.maximum(error[:, 0], error[:, 1]), error[:, 2])  # .max(1)
+        # over 3 columns took 0.26 ms a call, 10 % of the verification
         fit = residual <= _quantile(residual, 0.8)
     return float((residual > step / 255).mean())
 
@@ -173,7 +175,8 @@ def hue_clash(a: Features, b: Features, affine: np.ndarray, min_pixels: int = 30
     warped, target, inside = aligned
     ha = cv2.cvtColor(warped, cv2.COLOR_RGB2HSV).astype(np.int16)
     hb = cv2.cvtColor(target, cv2.COLOR_RGB2HSV).astype(np.int16)
-    both = inside & (ha[..., 1:] > COLOURED).all(-1) & (hb[..., 1:] > COLOURED).all(-1)
+    both = inside & (ha[..., 1] > COLOURED) & (ha[..., 2] > COLOURED) & \
+        (hb[..., 1] > COLOURED) & (hb[..., 2] > COLOURED)
     if both.sum() < min_pixels:
         return None
     dh = np.abs(ha[..., 0] - hb[..., 0])[both]
