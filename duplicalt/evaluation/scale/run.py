@@ -133,7 +133,7 @@ def sheet(root: Path, r: dict, out: Path, count: int, seed: int) -> Path | None:
 
 
 def alone_only(args, spec: dict, root: Path, truth: bm.Truth) -> int:
-    r = child(dict(spec, folder=root / library.PLANTED, cache=args.work / "alone.sqlite",
+    r = child(dict(spec, folder=root / library.PLANTED, cache=cache_files(args)[1],
                    vectors_out=None))
     solo = planted_scores({frozenset(f"{library.PLANTED}/{n}" for n in p)
                            for p in r["grouped_pairs"]}, truth, f"{library.PLANTED}/")
@@ -148,20 +148,38 @@ def alone_only(args, spec: dict, root: Path, truth: bm.Truth) -> int:
     return 0
 
 
+def cache_files(args) -> list[Path]:
+    """The cache files this run starts afresh (emptied before its scans)."""
+    return [args.work / f"scale-cache-{args.limit or 'all'}.sqlite", args.work / "alone.sqlite"]
+
+
+def seed_problem(args) -> str:
+    """Why ``--embeddings-from`` cannot be used; "" when it can (or is not given)."""
+    src = args.embeddings_from
+    if src is None:
+        return ""
+    if not src.is_file():
+        return f"--embeddings-from {src}: no such cache file"
+    if any(src.resolve() == ours.resolve() for ours in cache_files(args)):
+        return (f"--embeddings-from {src} is a cache this run empties before it scans: "
+                f"copy it first (cp {src} {src}.seed) and pass the copy")
+    return ""
+
+
 def main(args) -> int:
-    for path, what, flag in ((args.shards, "training shards", "--shards"),
-                             (args.originals, "benchmark photos", "--originals")):
-        problem = missing(path, what, flag)
-        if problem:
-            print(f"duplicalt scale: error: {problem}", file=sys.stderr)
-            return 2
+    problems = [seed_problem(args)] + [missing(path, what, flag) for path, what, flag in (
+        (args.shards, "training shards", "--shards"),
+        (args.originals, "benchmark photos", "--originals"))]
+    for problem in filter(None, problems):
+        print(f"duplicalt scale: error: {problem}", file=sys.stderr)
+        return 2
     shards = sorted(args.shards.glob("*.tar"))
     print(f"Building/reusing the library in {args.work} ({len(shards)} shards) ...", flush=True)
     root, truth = library.build(shards, args.originals, args.work, args.per_family, args.seed)
     full = root
     if args.limit:
         root = subset(root, args.work / f"limit-{args.limit}" / "library", args.limit, args.seed)
-    spec = {"folder": root, "cache": args.work / f"scale-cache-{args.limit or 'all'}.sqlite",
+    spec = {"folder": root, "cache": cache_files(args)[0],
             "model": args.model, "threshold": args.threshold,
             "embeddings_from": args.embeddings_from,
             "embeddings_moved": [str(full), str(root)] if args.limit else None,
@@ -169,7 +187,7 @@ def main(args) -> int:
     if args.no_main:
         return alone_only(args, spec, root, truth)
     r = child(spec)
-    alone = child(dict(spec, folder=root / library.PLANTED, cache=args.work / "alone.sqlite",
+    alone = child(dict(spec, folder=root / library.PLANTED, cache=cache_files(args)[1],
                        vectors_out=None)) if args.alone else None
     if alone:  # the same names as in the library scan
         alone["grouped_pairs"] = [[f"{library.PLANTED}/{n}" for n in p]

@@ -95,3 +95,23 @@ def test_replicas_keep_similarities_within_and_not_across():
     assert np.allclose(out[50:100] @ out[50:100].T, s, atol=5e-3)
     assert np.allclose(out[100:] @ out[100:].T, s[:20, :20], atol=5e-3)
     assert abs(float(np.mean(out[:50] @ out[50:100].T))) < 0.05
+
+
+def test_the_seed_cache_may_not_be_one_this_run_empties(tmp_path, capsys):
+    import argparse
+
+    p = argparse.ArgumentParser()
+    run.add_arguments(p)
+    own, alone, elsewhere = (tmp_path / n for n in ("scale-cache-all.sqlite", "alone.sqlite",
+                                                    "seed.sqlite"))
+    for f in (own, alone, elsewhere):
+        f.write_bytes(b"")
+    args = lambda *extra: p.parse_args(["--work", str(tmp_path), *extra])  # noqa: E731
+    assert "empties" in run.seed_problem(args("--embeddings-from", str(own)))
+    assert "empties" in run.seed_problem(args("--embeddings-from", str(alone)))
+    assert "no such" in run.seed_problem(args("--embeddings-from", str(tmp_path / "none.sqlite")))
+    assert run.seed_problem(args("--embeddings-from", str(elsewhere))) == ""
+    assert run.seed_problem(args()) == ""
+    assert run.main(args("--embeddings-from", str(own))) == 2
+    assert "empties" in capsys.readouterr().err
+    assert own.exists()  # nothing emptied
