@@ -1,5 +1,6 @@
 """A photo's local features as the matcher keeps them, their bytes in the
-cache, and the colour check of an aligned pair (OpenCV/numpy only).
+cache, and the checks of an aligned pair: a plausible affine map, inliers
+spread over the photo, and the colours (OpenCV/numpy only).
 
 ORB works on grey pixels, so its geometry alone accepts two different objects
 with one outline and another colour (a red and a blue motorbike of one model
@@ -77,6 +78,26 @@ def loads(data: bytes) -> tuple[Features, Features]:
     a, at = _parse(data, 0)
     b, _ = _parse(data, at)
     return a, b
+
+
+def plausible(affine: np.ndarray | None) -> bool:
+    """An edit a person makes: no mirror (that is checked separately), no
+    collapse, scale within 1/8..8 and aspect change within 2x."""
+    if affine is None or not np.isfinite(affine).all():
+        return False
+    linear = affine[:, :2]
+    if np.linalg.det(linear) <= 0:
+        return False
+    s = np.linalg.svd(linear, compute_uv=False)
+    return 0.125 <= s[1] and s[0] <= 8.0 and s[0] / s[1] <= 2.0
+
+
+def spread(points: np.ndarray, shape: tuple[int, int]) -> float:
+    """How far the points extend, as the larger of their width/height fractions."""
+    if len(points) == 0:
+        return 0.0
+    extent = points.max(axis=0) - points.min(axis=0)
+    return float(max(extent[0] / shape[0], extent[1] / shape[1]))
 
 
 def aligned_thumbs(a: Features, b: Features, affine: np.ndarray

@@ -26,7 +26,7 @@ import cv2
 import numpy as np
 
 from duplicalt.ml.local_features import (Features, colour_mismatch, dumps, hue_clash, loads,
-                                         thumbnail)
+                                         plausible, spread, thumbnail)
 from duplicalt.pairing.verification import NOT_JUDGED
 from duplicalt.photos.decode import UnreadableImage, load_photo, same_decode
 from duplicalt.photos.types import PhotoInfo
@@ -43,26 +43,6 @@ MAX_MISMATCH = 0.08  # aligned overlap no single colour map explains (chosen on 
 # look-alike labels and 1,000 CALIBRATION-split copies: 99.8 % of the copies the geometry
 # accepts stay accepted; 'different' accepted 42 -> 11 of 52, 'same' 43 -> 34 of 43)
 __all__ = ["Features", "NOT_JUDGED", "OrbMatcher", "plausible", "spread"]
-
-
-def plausible(affine: np.ndarray | None) -> bool:
-    """An edit a person makes: no mirror (that is checked separately), no
-    collapse, scale within 1/8..8 and aspect change within 2x."""
-    if affine is None or not np.isfinite(affine).all():
-        return False
-    linear = affine[:, :2]
-    if np.linalg.det(linear) <= 0:
-        return False
-    s = np.linalg.svd(linear, compute_uv=False)
-    return 0.125 <= s[1] and s[0] <= 8.0 and s[0] / s[1] <= 2.0
-
-
-def spread(points: np.ndarray, shape: tuple[int, int]) -> float:
-    """How far the points extend, as the larger of their width/height fractions."""
-    if len(points) == 0:
-        return 0.0
-    extent = points.max(axis=0) - points.min(axis=0)
-    return float(max(extent[0] / shape[0], extent[1] / shape[1]))
 
 
 MIN_SIDE = 32  # narrower photos (a 1-px strip) have no ORB features to judge: inconclusive
