@@ -269,16 +269,15 @@ class OrbMatcher:
             return similarity >= self.featureless_threshold
         return score >= self.min_inliers
 
-    def verify(self, pairs: Sequence[tuple[Path, Path]]) -> list[int | None]:
+    def verify(self, pairs: Sequence[tuple]) -> list[int | None]:
+        """``score`` of each (path, path) or (path, path, similarity), in threads."""
         with ThreadPoolExecutor(self.workers) as pool:
             return list(pool.map(lambda p: self.score(*p), pairs))
 
     def verify_similar(self, pairs: Sequence[tuple[Path, Path]], sims: Sequence[float]
                        ) -> list[int | None]:
         """``verify`` knowing each pair's embedding similarity (see ``score``)."""
-        with ThreadPoolExecutor(self.workers) as pool:
-            return list(pool.map(lambda p: self.score(*p), [(*pr, float(s))
-                                                              for pr, s in zip(pairs, sims)]))
+        return self.verify([(*pair, float(s)) for pair, s in zip(pairs, sims)])
 
     def forget(self) -> None:
         with self._lock:
