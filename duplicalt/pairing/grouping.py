@@ -35,10 +35,18 @@ class Pairs:
         return Pairs(self.i[keep], self.j[keep], self.sim[keep],
                      self.floor if floor is None else floor, self.n, scores, excess)
 
+    def covers(self, threshold: float) -> bool:
+        """Whether these pairs were searched down to ``threshold`` (or lower)."""
+        return threshold >= self.floor - 1e-9
+
+    def above(self, threshold: float) -> np.ndarray:
+        """Mask of the pairs at or above ``threshold`` (float32 similarities)."""
+        return self.sim >= threshold - 1e-6
+
     def at(self, threshold: float) -> "Pairs":
-        if threshold < self.floor - 1e-9:
+        if not self.covers(threshold):
             raise ValueError(f"pairs were searched down to {self.floor}, not {threshold}")
-        return self.subset(self.sim >= threshold - 1e-6, max(threshold, self.floor))
+        return self.subset(self.above(threshold), max(threshold, self.floor))
 
 
 def neighbour_pairs(vectors: np.ndarray, floor: float, block: int = BLOCK,

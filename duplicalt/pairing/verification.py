@@ -50,8 +50,7 @@ def verify_pairs(pairs: Pairs, entries: Sequence[FileEntry], verifier: Verifier,
                  progress: ProgressFn | None = None,
                  cancel: threading.Event | None = None) -> Pairs:
     """Fill ``pairs.scores`` for every pair not yet scored (cache first)."""
-    scores = pairs.scores.copy() if pairs.scores is not None else \
-        np.full(len(pairs.i), UNVERIFIED, np.int32)
+    scores = scores_or_unverified(pairs)
     todo = np.nonzero(scores == UNVERIFIED)[0]
     keys = [(entries[pairs.i[k]], entries[pairs.j[k]]) for k in todo]
     for k, score in cache.get_verified(keys, verifier.name).items():
@@ -72,6 +71,13 @@ def verify_pairs(pairs: Pairs, entries: Sequence[FileEntry], verifier: Verifier,
         _store_features(verifier, cache, entries, pairs, chunk)
         meter.add(len(chunk))
     return replace(pairs, scores=scores)
+
+
+def scores_or_unverified(pairs: Pairs) -> np.ndarray:
+    """A copy of the pairs' scores, or all UNVERIFIED when none were given."""
+    if pairs.scores is not None:
+        return pairs.scores.copy()
+    return np.full(len(pairs.i), UNVERIFIED, np.int32)
 
 
 def _scores(verifier: Verifier, entries, pairs: Pairs, chunk) -> list:

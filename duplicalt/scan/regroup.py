@@ -10,11 +10,9 @@ from __future__ import annotations
 import threading
 from dataclasses import replace
 
-import numpy as np
-
 from duplicalt.pairing.grouping import neighbour_pairs
 from duplicalt.pairing.verification import (UNVERIFIED, accepted, merge_scores, nearest,
-                                            verify_pairs)
+                                            scores_or_unverified, verify_pairs)
 from duplicalt.photos.cache import Cache
 from duplicalt.progress.meter import ProgressFn
 from duplicalt.scan.pipeline import keep_apart, merge_identical, similar_groups
@@ -32,7 +30,7 @@ def regroup(result: ScanResult, threshold: float, cache: Cache | None = None,
     the rest (nothing is checked twice)."""
     cache = cache or Cache(None)
     pairs = result.pairs
-    if pairs is None or threshold < pairs.floor - 1e-9:
+    if pairs is None or not pairs.covers(threshold):
         pairs = neighbour_pairs(result.vectors, threshold)
         if result.verifier is not None:
             pairs = nearest(pairs)
@@ -49,11 +47,10 @@ def regroup(result: ScanResult, threshold: float, cache: Cache | None = None,
 def _verify_above(pairs, threshold: float, result: ScanResult, cache: Cache, progress, cancel):
     """``pairs`` with those at or above ``threshold`` verified (the ones below wait
     for a regroup that needs them)."""
-    above = pairs.sim >= threshold - 1e-6
+    above = pairs.above(threshold)
     checked = verify_pairs(pairs.subset(above), result.entries, result.verifier, cache,
                            progress, cancel)
-    scores = pairs.scores.copy() if pairs.scores is not None else \
-        np.full(len(pairs.i), UNVERIFIED, np.int32)
+    scores = scores_or_unverified(pairs)
     scores[above] = checked.scores
     return replace(pairs, scores=scores)
 
@@ -63,7 +60,7 @@ def needs_verification(result: ScanResult, threshold: float) -> bool:
     if result.verifier is None:
         return False
     pairs = result.pairs
-    return pairs is None or threshold < pairs.floor - 1e-9 or _unchecked(pairs, threshold)
+    return pairs is None or not pairs.covers(threshold) or _unchecked(pairs, threshold)
 
 
 def _unchecked(pairs, threshold: float) -> bool:
@@ -71,4 +68,4 @@ def _unchecked(pairs, threshold: float) -> bool:
     scored yet, or an earlier regroup was cancelled)."""
     if pairs.scores is None:
         return len(pairs.i) > 0
-    return bool(((pairs.scores == UNVERIFIED) & (pairs.sim >= threshold - 1e-6)).any())
+    return bool(((pairs.scores == UNVERIFIED) & pairs.above(threshold)).any())
