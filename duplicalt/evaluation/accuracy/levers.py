@@ -191,11 +191,18 @@ def _region_results(args, maps: dict, keep: list[str], truth: Truth) -> list[dic
         main, *rest = spec.split(",")
         for views in [v for v in VIEW_SETS if max(VIEW_SETS[v]) < args.views]:
             vecs = [descriptor(maps[label], VIEW_SETS[views], 1.0) for label in [main, *rest]]
-            r = scores_at_best(vecs[0], keep, truth, region_sims(vecs[0], vecs[1:]))
-            r.update(input=f"{main} with regions {'+'.join(rest)}", views=views, gem=1.0)
-            out.append(r)
-            _print_row(r)
+            out.append(_best_match_row(vecs[0], vecs[1:], keep, truth,
+                                       f"{main} with regions {'+'.join(rest)}", views))
     return out
+
+
+def _best_match_row(main: np.ndarray, extra: list[np.ndarray], keep: list[str], truth: Truth,
+                    label: str, views: str) -> dict:
+    """Scores when each photo carries ``extra`` vectors beside ``main`` (region_sims), printed."""
+    r = scores_at_best(main, keep, truth, region_sims(main, extra))
+    r.update(input=label, views=views, gem=1.0)
+    _print_row(r)
+    return r
 
 
 TURNS = {"90+270": [[2, 3], [6, 7]], "90+180+270": [[2, 3], [4, 5], [6, 7]]}  # d8 view indices
@@ -212,10 +219,8 @@ def _rotation_results(args, maps: dict, keep: list[str], truth: Truth) -> list[d
         main = descriptor(maps[label], VIEW_SETS["flip"], 1.0)
         for name, turns in TURNS.items():
             turned = [descriptor(maps[label], views, 1.0) for views in turns]
-            r = scores_at_best(main, keep, truth, region_sims(main, turned))
-            r.update(input=f"{label} queried at {name}", views="flip", gem=1.0)
-            out.append(r)
-            _print_row(r)
+            out.append(_best_match_row(main, turned, keep, truth, f"{label} queried at {name}",
+                                       "flip"))
     return out
 
 
