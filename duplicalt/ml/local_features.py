@@ -138,7 +138,7 @@ def _colour_terms(rgb: np.ndarray, radial: np.ndarray) -> np.ndarray:
 
 
 def colour_mismatch(a: Features, b: Features, affine: np.ndarray, step: float = MISMATCH_STEP,
-                    min_pixels: int = 50) -> float | None:
+                    min_pixels: int = 50, aligned: tuple | None = None) -> float | None:
     """The fraction of the aligned overlap whose colour no single global colour
     map explains: a copy's colour edit (brightness, contrast, gamma, saturation,
     grey, filter) maps every colour of the original the same way everywhere,
@@ -146,7 +146,7 @@ def colour_mismatch(a: Features, b: Features, affine: np.ndarray, step: float = 
     repainted object (a black and a red motorbike of one model, the tyres
     black in both) needs two maps. Fitted twice, the second time without the
     worst 20 % (captions, stickers); None when the overlap is too small."""
-    aligned = aligned_thumbs(a, b, affine)
+    aligned = aligned if aligned is not None else aligned_thumbs(a, b, affine)
     if aligned is None:
         return None
     warped, target, inside = aligned
@@ -185,12 +185,12 @@ def _quantile(values: np.ndarray, q: float) -> float:
     return float(part[lo] + (at - lo) * (part[hi] - part[lo]))
 
 
-def hue_clash(a: Features, b: Features, affine: np.ndarray, min_pixels: int = 30
-              ) -> float | None:
+def hue_clash(a: Features, b: Features, affine: np.ndarray, min_pixels: int = 30,
+              aligned: tuple | None = None) -> float | None:
     """Of the pixels coloured in both ``a`` warped by ``affine`` (a's points to
     b's) and ``b``, the fraction whose hues differ by more than HUE_STEP; None
     when too few pixels are coloured in both (grey photos, grey copies)."""
-    aligned = aligned_thumbs(a, b, affine)
+    aligned = aligned if aligned is not None else aligned_thumbs(a, b, affine)
     if aligned is None:
         return None
     warped, target, inside = aligned

@@ -25,8 +25,8 @@ from typing import Sequence
 import cv2
 import numpy as np
 
-from duplicalt.ml.local_features import (Features, colour_mismatch, dumps, hue_clash, loads,
-                                         plausible, spread, thumbnail)
+from duplicalt.ml.local_features import (Features, aligned_thumbs, colour_mismatch, dumps,
+                                         hue_clash, loads, plausible, spread, thumbnail)
 from duplicalt.pairing.verification import NOT_JUDGED
 from duplicalt.photos.decode import UnreadableImage, load_photo, same_decode
 from duplicalt.photos.types import PhotoInfo
@@ -190,10 +190,11 @@ class OrbMatcher:
         """Inliers of the affine fit; 0 when the aligned photos' colours disagree."""
         n, affine = self.fit(a, b)
         if n >= self.min_inliers and affine is not None:
-            clash = hue_clash(a, b, affine)
+            aligned = aligned_thumbs(a, b, affine)  # warped once for both checks
+            clash = hue_clash(a, b, affine, aligned=aligned)
             if clash is not None and clash > self.max_hue_clash:
                 return 0  # the same outline, another object
-            mismatch = colour_mismatch(a, b, affine)
+            mismatch = colour_mismatch(a, b, affine, aligned=aligned)
             if mismatch is not None and mismatch > self.max_mismatch:
                 return 0  # one object repainted, or another one on the same spot
         return n
@@ -248,11 +249,12 @@ class OrbMatcher:
             if b is None:
                 return None
             resize = np.float64([[b.shape[0] / a.shape[0], 0, 0], [0, b.shape[1] / a.shape[1], 0]])
-            mismatch = colour_mismatch(a, b, resize)
+            aligned = aligned_thumbs(a, b, resize)
+            mismatch = colour_mismatch(a, b, resize, aligned=aligned)
             if mismatch is None:
                 return None
             if mismatch <= self.max_mismatch:
-                clash = hue_clash(a, b, resize)
+                clash = hue_clash(a, b, resize, aligned=aligned)
                 if clash is None or clash <= self.max_hue_clash:
                     return None  # the colours agree one way: the embedding decides
         return 0
