@@ -39,6 +39,8 @@ def add_scan_parser(sub) -> None:
     p.add_argument("--threshold", type=_threshold, default=None,
                    help="cosine similarity for near-duplicates (default: the model's calibrated value)")
     p.add_argument("--device", default="auto", help="auto (CUDA, else MPS, else CPU), cpu, cuda, mps")
+    p.add_argument("--engine", default="auto", choices=["auto", "onnx", "torch"],
+                   help="what runs the network: auto (ONNX Runtime on a CPU, torch on a GPU)")
     p.add_argument("--model", default=None, help="model sidecar .json (default: the shipped duplicalt-resnet18 inside the package)")
     p.add_argument("--json", type=Path, dest="json_out", help="write the groups as JSON here")
     p.add_argument("--csv", type=Path, dest="csv_out", help="write one row per grouped file here")
@@ -136,14 +138,15 @@ def cmd_scan(args) -> int:
     from duplicalt.review import report
     from duplicalt.scan.pipeline import scan
     from duplicalt.ml.model.embed import load
-    from duplicalt.ml.model.loading import ModelError
+    from duplicalt.ml.model.model_file import ModelError
 
     for folder in [*args.folder, *args.reference]:
         problem = folder_problem(folder)
         if problem:
             return _fail(problem)
     try:
-        embedder = load(args.model, args.device, args.batch_size, args.workers)
+        embedder = load(args.model, args.device, args.batch_size, args.workers,
+                        engine=args.engine)
     except (ModelError, ValueError) as exc:
         return _fail(str(exc))
     verifier = None
@@ -157,6 +160,7 @@ def cmd_scan(args) -> int:
         print(f"note: {cache.rebuilt_reason}", file=sys.stderr)
     bar, apart = ProgressBar(enabled=not args.quiet), _not_duplicates(args)
     print(f"Scanning {', '.join(str(f) for f in args.folder)} on {embedder.device.type} "
+          f"({embedder.engine}) "
           f"(threshold {threshold:.3f})", file=sys.stderr)
     try:
         with _Interrupt() as cancel:

@@ -25,7 +25,7 @@ import torch.nn.functional as F
 
 from duplicalt.evaluation.accuracy.dataset import Truth
 from duplicalt.evaluation.accuracy.splits import CALIBRATION
-from duplicalt.ml.model.embed import dihedral_views
+from duplicalt.ml.model.torch_engine import dihedral_views
 from duplicalt.ml.model.loading import load_model
 from duplicalt.ml.model.preprocess import Preprocess
 from duplicalt.photos.decode import load_photo

@@ -185,7 +185,7 @@ def _fixtures(embedder, verifier, folder: Path, thresholds: dict) -> dict:
 
 def main(args) -> int:
     from duplicalt.ml.model.embed import load
-    from duplicalt.ml.model.loading import ModelError
+    from duplicalt.ml.model.model_file import ModelError
 
     problem = missing(args.originals, "benchmark photos", "--originals") or \
         missing(args.train_data, "training shards (held-out distractors)", "--train-data")

@@ -37,12 +37,12 @@ def _embedder(spec: dict):
 
         threads = torch.get_num_threads()
     return load(spec.get("model"), spec.get("device", "auto"), 32, spec.get("workers"),
-                threads, spec.get("precision", "fp32"))
+                threads, spec.get("precision", "fp32"), engine=spec.get("engine", "auto"))
 
 
 def info(spec: dict) -> dict:
     emb = _embedder(spec)
-    return {"cpus": os.cpu_count(), "device": emb.device.type, "workers": emb.workers,
+    return {"cpus": os.cpu_count(), "device": emb.device.type, "engine": emb.engine, "workers": emb.workers,
             "threads": emb.threads, "input_size": emb.preprocess.size}
 
 

@@ -37,6 +37,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=int, default=None, help="decode threads (default: cores)")
     p.add_argument("--threads", type=int, default=None, help="torch threads (default: cores/4)")
     p.add_argument("--precision", default="fp32", choices=["fp32", "bf16"])
+    p.add_argument("--engine", default="auto", choices=["auto", "onnx", "torch"],
+                   help="what runs the network (auto: ONNX Runtime on a CPU)")
     p.add_argument("--threshold", type=float, default=None, help="default: the model's")
     p.add_argument("--compare-bf16", action="store_true", help="also a cold scan in bf16")
     p.add_argument("--reference", action="store_true",
@@ -176,11 +178,12 @@ def main(args) -> int:
     camera_folder(args.originals, folder, args.n, args.seed, size)
     mb = sum(p.stat().st_size for p in folder.glob("*.jpg")) / args.n / 1e6
     emb = {"model": args.model, "device": args.device, "workers": args.workers,
-           "threads": args.threads, "precision": args.precision, "threshold": args.threshold}
+           "threads": args.threads, "precision": args.precision, "threshold": args.threshold,
+           "engine": args.engine}
     info = child("info", **emb)
     print(f"{args.n} photos {size[0]}x{size[1]}, {mb:.1f} MB each; {info['cpus']} CPUs; model "
-          f"input {info['input_size']} px on {info['device']}, {info['workers']} decode workers, "
-          f"{info['threads']} torch threads, {args.precision}", flush=True)
+          f"input {info['input_size']} px on {info['device']} ({info['engine']}), {info['workers']} "
+          f"decode workers, {info['threads']} inference threads, {args.precision}", flush=True)
     lines, res = ([], {}) if args.side_only else camera_runs(args, folder, emb)
     print("\n".join(lines), flush=True)
     more, cold = side_by_side(args, folder, emb, info["workers"])

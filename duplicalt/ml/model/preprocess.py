@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import Mapping
 
 import numpy as np
-import torch
 from PIL import Image
 
 BORDER_TOLERANCE = 24  # max channel difference from the border colour (JPEG ringing)
@@ -103,12 +102,19 @@ class Preprocess:
             img = img.resize((self.size, self.size), Image.BILINEAR, reducing_gap=2.0)
         return np.asarray(img, dtype=np.uint8)
 
-    def batch(self, arrays: list[np.ndarray]) -> torch.Tensor:
-        """uint8 HWC arrays -> normalised float NCHW tensor (channels_last)."""
-        x = torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2).float().div_(255.0)
-        mean = torch.tensor(self.mean).view(1, 3, 1, 1)
-        std = torch.tensor(self.std).view(1, 3, 1, 1)
-        return ((x - mean) / std).contiguous(memory_format=torch.channels_last)
+    def normalised(self, arrays: list[np.ndarray]) -> np.ndarray:
+        """uint8 HWC arrays -> normalised float32 NCHW array (numpy only)."""
+        x = np.stack(arrays).transpose(0, 3, 1, 2).astype(np.float32) / np.float32(255.0)
+        mean = np.float32(self.mean).reshape(1, 3, 1, 1)
+        std = np.float32(self.std).reshape(1, 3, 1, 1)
+        return np.ascontiguousarray((x - mean) / std)
 
-    def __call__(self, img: Image.Image) -> torch.Tensor:
+    def batch(self, arrays: list[np.ndarray]):
+        """uint8 HWC arrays -> normalised float NCHW torch tensor (channels_last)."""
+        import torch
+
+        return torch.from_numpy(self.normalised(arrays)).contiguous(
+            memory_format=torch.channels_last)
+
+    def __call__(self, img: Image.Image):
         return self.batch([self.to_array(img)])[0]

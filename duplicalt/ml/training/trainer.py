@@ -72,7 +72,7 @@ def projection_head(dim: int, hidden: int = 512, out: int = 128) -> nn.Module:
 
 
 def pick_device(name: str) -> torch.device:
-    from duplicalt.ml.model.embed import choose_device
+    from duplicalt.ml.model.torch_engine import choose_device
     return choose_device(name)
 
 

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from duplicalt.ml.model import embed
+from duplicalt.ml.model import embed, torch_engine
 from duplicalt.ml.model.embed import load
 from tests.sample_photos import make_photo, save
 
@@ -33,17 +33,18 @@ def test_thread_count_is_used_for_inference_and_restored(tiny_model, tmp_path):
     paths = photos(tmp_path, 6)
     seen = []
     before = torch.get_num_threads()
-    one = load(tiny_model, device="cpu", batch_size=4, workers=2, threads=1)
+    one = load(tiny_model, device="cpu", batch_size=4, workers=2, threads=1, engine="torch")
     real = one.model.forward
     one.model.forward = lambda x: seen.append(torch.get_num_threads()) or real(x)
     a = vectors(one, paths)
     assert seen == [1, 1] and torch.get_num_threads() == before
-    b = vectors(load(tiny_model, device="cpu", batch_size=3, workers=3, threads=2), paths)
+    b = vectors(load(tiny_model, device="cpu", batch_size=3, workers=3, threads=2,
+                    engine="torch"), paths)
     assert np.allclose(a, b, atol=1e-5)  # threads and batching do not change vectors
 
 
 def test_bf16_is_close_and_cached_apart(tiny_model, tmp_path):
-    if not embed.bf16_supported():
+    if not torch_engine.bf16_supported():
         with pytest.raises(ValueError):
             load(tiny_model, device="cpu", precision="bf16")
         return
