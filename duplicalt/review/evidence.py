@@ -9,10 +9,13 @@ the calibration split of the bench originals only (evaluation/keeper.py).
 """
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable
 
 import numpy as np
 from PIL import Image
@@ -218,3 +221,18 @@ def evidence(path: Path, size: int = 0, mtime_ns: int = 0) -> Evidence:
         while len(_memo) > _REMEMBERED:
             _memo.popitem(last=False)
     return found
+
+
+def read_ahead(files: Iterable[tuple[Path, int, int]], workers: int = 0) -> None:
+    """``evidence`` of many (path, size, mtime_ns) at once, in threads (decoding
+    drops the GIL), so that keeper rules asking one file at a time find them
+    remembered: a 150-photo report's 60 keepers took 2.5 s one by one. At most
+    _REMEMBERED files (more would push the first ones out again)."""
+    todo = list(dict.fromkeys((str(p), int(s), int(m)) for p, s, m in files))[:_REMEMBERED]
+    with _lock:
+        todo = [key for key in todo if key not in _memo]
+    if len(todo) < 2:
+        return
+    with ThreadPoolExecutor(workers or min(8, os.cpu_count() or 2)) as pool:
+        list(pool.map(lambda key: evidence(Path(key[0]), key[1], key[2]), todo))
+

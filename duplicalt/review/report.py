@@ -54,7 +54,7 @@ def to_dict(result: ScanResult) -> dict:
         "model": result.model_id,
         "cancelled": result.stats.cancelled,
         "stats": {k: getattr(result.stats, k) for k in result.stats.__dataclass_fields__},
-        "groups": [group_dict(i + 1, g, result.reference) for i, g in enumerate(result.groups)],
+        "groups": _group_dicts(result),
         "unreadable": [{"path": _path(u.path), "reason": u.reason} for u in result.unreadable],
         "links": [{"path": _path(l.path), "target": _path(l.target), "kind": l.kind}
                   for l in result.links],
@@ -116,6 +116,7 @@ def summary(result: ScanResult) -> str:
         f"{_n(similar, 'group')} of similar photos at threshold {result.threshold:.3f}; "
         f"{len(result.unreadable)} unreadable, {_n(len(result.links), 'link')}.",
     ]
+    read_ahead(result.groups[:MAX_LISTED_GROUPS])
     for gid, g in enumerate(result.groups[:MAX_LISTED_GROUPS], 1):
         lines.append("")
         lines.append(f"[{gid}] {g.tier}, {len(g.members)} files")
@@ -134,6 +135,22 @@ def summary(result: ScanResult) -> str:
         lines.append(f"\nLinks, never offered for removal ({len(result.links)}):")
         lines += [f"  {show(l.path)} -> {show(l.target)} ({l.kind})" for l in result.links]
     return "\n".join(lines)
+
+
+def read_ahead(groups) -> None:
+    """The keeper evidence of these groups' files, read in threads beforehand."""
+    from duplicalt.review.evidence import read_ahead as read
+
+    read((m.entry.path, m.entry.size, m.entry.mtime_ns) for g in groups for m in g.members)
+
+
+def _group_dicts(result: ScanResult, chunk: int = 256) -> list[dict]:
+    out = []
+    for start in range(0, len(result.groups), chunk):
+        groups = result.groups[start:start + chunk]
+        read_ahead(groups)
+        out += [group_dict(start + k + 1, g, result.reference) for k, g in enumerate(groups)]
+    return out
 
 
 def keeper_of(members, reference: list[bool]) -> tuple[int, str]:
