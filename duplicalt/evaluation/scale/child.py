@@ -120,7 +120,7 @@ def run(spec: dict) -> dict:
     from duplicalt.scan import pipeline
 
     t0 = time.perf_counter()
-    emb = load(spec.get("model"), "auto")
+    emb = load(spec.get("model"), "auto", engine=spec.get("engine") or "auto")
     verifier = None if spec.get("no_verify") else OrbMatcher()
     threshold = spec.get("threshold") or calibrated_threshold(emb.meta, verifier is not None)
     cache, seeded = _fresh_cache(spec, emb)
@@ -140,7 +140,7 @@ def run(spec: dict) -> dict:
         import numpy as np
         np.save(spec["vectors_out"], result.vectors)
     return {"seconds": round(total, 2), "startup": round(startup, 2), "threshold": threshold,
-            "slider_s": slider, "embeddings_seeded": seeded,
+            "slider_s": slider, "embeddings_seeded": seeded, "engine": emb.engine,
             **_summary(result, record, times, verifier)}
 
 

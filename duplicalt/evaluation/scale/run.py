@@ -37,6 +37,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=11)
     p.add_argument("--model", default=None)
     p.add_argument("--threshold", type=float, default=None, help="default: the model's")
+    p.add_argument("--engine", default="auto", choices=["auto", "onnx", "torch"],
+                   help="what runs the network (auto: ONNX Runtime on a CPU)")
     p.add_argument("--alone", action="store_true", help="also scan the planted set alone")
     p.add_argument("--embeddings-from", type=Path, default=None,
                    help="reuse the vectors of an earlier scan's cache (the embedding stage is "
@@ -91,7 +93,7 @@ def report(r: dict, truth: bm.Truth, labels, alone: dict | None) -> tuple[list[s
     planted = planted_scores(grouped, truth, planted_prefix)
     lines = [f"{r['photos']} photos ({r['files']} files), threshold {r['threshold']:.2f}: "
              f"{r['seconds']:.1f} s wall (+{r['startup']:.1f} s start-up), "
-             f"peak RSS {r['peak_rss_mb']} MB",
+             f"peak RSS {r['peak_rss_mb']} MB; network on {r.get('engine', '?')}",
              "  stages (s): " + ", ".join(f"{k} {v:.1f}" for k, v in r["stages"].items())
              + f"; pair search {r['pair_search_s']:.1f}; verification {r['verify_s']:.1f} "
              f"({100 * r['verify_s'] / max(r['seconds'], 1e-9):.1f} % of the wall time)",
@@ -180,7 +182,7 @@ def main(args) -> int:
     if args.limit:
         root = subset(root, args.work / f"limit-{args.limit}" / "library", args.limit, args.seed)
     spec = {"folder": root, "cache": cache_files(args)[0],
-            "model": args.model, "threshold": args.threshold,
+            "model": args.model, "threshold": args.threshold, "engine": args.engine,
             "embeddings_from": args.embeddings_from,
             "embeddings_moved": [str(full), str(root)] if args.limit else None,
             "vectors_out": args.work / f"vectors-{args.limit or 'all'}.npy"}

@@ -41,6 +41,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="what runs the network (auto: ONNX Runtime on a CPU)")
     p.add_argument("--threshold", type=float, default=None, help="default: the model's")
     p.add_argument("--compare-bf16", action="store_true", help="also a cold scan in bf16")
+    p.add_argument("--compare-torch", action="store_true",
+                   help="also the default scan with the network on torch (--engine torch)")
     p.add_argument("--reference", action="store_true",
                    help="also a cold scan with the old settings (torch default threads)")
     p.add_argument("--no-verify", action="store_true", help="skip the scans with verification")
@@ -100,6 +102,8 @@ def variants(args, folder: Path, emb: dict, workers: int) -> dict[str, tuple[str
         out["ours, old thread settings"] = ("scan", dict(scan, threads=0))
     if args.compare_bf16:
         out["ours, bf16"] = ("scan", dict(scan, precision="bf16"))
+    if args.compare_torch and not args.no_verify:
+        out["ours+verify, torch"] = ("scan", dict(scan, verify=True, engine="torch"))
     try:
         import czkawka  # noqa: F401
 
@@ -153,6 +157,10 @@ def ratios(res: dict) -> list[str]:
         out.append(f"whole process, cold: czkawka {whole['czkawka']:.1f} s / ours+verify (the "
                    f"default) {whole['ours+verify']:.1f} s = "
                    f"{whole['czkawka'] / whole['ours+verify']:.2f}x")
+    if "czkawka" in whole and "ours+verify, torch" in whole:
+        out.append(f"whole process, cold: czkawka {whole['czkawka']:.1f} s / ours+verify with the "
+                   f"network on torch {whole['ours+verify, torch']:.1f} s = "
+                   f"{whole['czkawka'] / whole['ours+verify, torch']:.2f}x")
     for name in ("ours, old thread settings", "ours, bf16"):
         if name in rate and "ours" in rate:
             out.append(f"ours / {name}: {rate['ours'] / rate[name]:.2f}x")

@@ -14,12 +14,20 @@ def settle_garbage() -> None:
 
 
 def warm_up() -> threading.Thread:
-    """Import torch and the model code in the background while the window opens,
-    so the first scan starts at once (and the import is not a GUI-thread stall)."""
+    """Import the model code in the background while the window opens (ONNX
+    Runtime on a CPU, torch where a GPU may be: the engine a scan's ``load()``
+    will choose), so the first scan starts at once and no import stalls the GUI."""
     def body() -> None:
-        gc.disable()  # no full collection of torch's half-built modules mid-import
+        gc.disable()  # no full collection of half-built modules mid-import
         try:
-            import duplicalt.ml.model.embed  # noqa: F401 - torch is the slow part
+            import importlib
+
+            from duplicalt.ml.model.embed import choose_engine
+
+            engine = choose_engine("auto", "auto", "fp32")
+            importlib.import_module(f"duplicalt.ml.model.{engine}_engine")
+            if engine == "onnx":
+                import onnxruntime  # noqa: F401 - imported by the engine only when loading
         except Exception:  # reported later, when a scan needs the model
             pass
         finally:
