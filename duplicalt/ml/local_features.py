@@ -69,15 +69,15 @@ def _parse(data: bytes, at: int) -> tuple[Features, int]:
     return Features(points, des, (w, h), thumb), at + 3 * tw * th
 
 
-def dumps(straight: Features, mirrored: Features) -> bytes:
-    """Both feature sets of one photo as bytes (~36 KB for 500 points)."""
-    return _one(straight) + _one(mirrored)
+def dumps(straight: Features, mirrored: Features | None = None) -> bytes:
+    """A photo's feature sets as bytes (~18 KB each for 500 points); the mirror
+    image's only once a pair needed them (feature_store)."""
+    return _one(straight) + (b"" if mirrored is None else _one(mirrored))
 
 
-def loads(data: bytes) -> tuple[Features, Features]:
+def loads(data: bytes) -> tuple[Features, Features | None]:
     a, at = _parse(data, 0)
-    b, _ = _parse(data, at)
-    return a, b
+    return a, (_parse(data, at)[0] if at < len(data) else None)
 
 
 def plausible(affine: np.ndarray | None) -> bool:

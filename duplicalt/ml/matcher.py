@@ -15,9 +15,6 @@ Needs OpenCV only (no torch).
 """
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from struct import error as struct_error
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Sequence
@@ -25,15 +22,12 @@ from typing import Sequence
 import cv2
 import numpy as np
 
-from duplicalt.ml.local_features import (Features, aligned_thumbs, colour_mismatch, dumps,
-                                         hue_clash, loads, plausible, spread, thumbnail)
+from duplicalt.ml.feature_store import KEPT_MB, MIN_SIDE, FeatureStore
+from duplicalt.ml.local_features import (Features, aligned_thumbs, colour_mismatch,
+                                         hue_clash, mirrored_thumb, plausible, spread)
 from duplicalt.pairing.verification import NOT_JUDGED
-from duplicalt.photos.decode import UnreadableImage, load_photo, same_decode
-from duplicalt.photos.types import PhotoInfo
 
 cv2.setNumThreads(1)
-CACHED_FEATURES = 4096
-KEPT_MB = 256  # grey 320-px copies of decoded photos kept for the matcher (~77 KB each)
 
 
 MIN_SPREAD = 0.1  # inliers must span this fraction of the photo's width or height
@@ -42,20 +36,18 @@ MAX_HUE_CLASH = 0.4  # aligned coloured pixels of another hue a copy may have (o
 MAX_MISMATCH = 0.08  # aligned overlap no single colour map explains (chosen on the 'tune'
 # look-alike labels and 1,000 CALIBRATION-split copies: 99.8 % of the copies the geometry
 # accepts stay accepted; 'different' accepted 42 -> 11 of 52, 'same' 43 -> 34 of 43)
-__all__ = ["Features", "NOT_JUDGED", "OrbMatcher", "plausible", "spread"]
+__all__ = ["Features", "MIN_SIDE", "NOT_JUDGED", "OrbMatcher", "plausible", "spread"]
 
 
-MIN_SIDE = 32  # narrower photos (a 1-px strip) have no ORB features to judge: inconclusive
-
-
-class OrbMatcher:
+class OrbMatcher(FeatureStore):
     """``verify(pairs)`` -> inlier count per pair, or None when either photo has
     too little texture to judge (a plain sky, a blank page)."""
 
     def __init__(self, side: int = 320, features: int = 500, ratio: float = 0.8,
                  min_keypoints: int = 25, workers: int = 2, min_inliers: int = 20,
                  featureless_threshold: float = 0.95, kept_mb: float = KEPT_MB) -> None:
-        self.side, self.nfeatures, self.ratio = side, features, ratio
+        super().__init__(side, features, kept_mb)
+        self.ratio = ratio
         self.min_keypoints = min_keypoints
         self.min_inliers = min_inliers
         self.featureless_threshold = featureless_threshold
@@ -64,127 +56,6 @@ class OrbMatcher:
         self.max_mismatch = MAX_MISMATCH
         self.name = (f"orb-affine-v7-{side}-{features}-{ratio}-h{self.max_hue_clash}"
                      f"-c{self.max_mismatch}")
-        self.features_name = f"orb-{side}-{features}-rgb64"  # the cached features' format
-        self._fresh: dict[Path, bytes] = {}
-        self._local = threading.local()
-        self._cache: OrderedDict[tuple[Path, bool], Features | None] = OrderedDict()
-        self._lock = threading.Lock()
-        self._kept: OrderedDict[Path, tuple[np.ndarray, np.ndarray]] = OrderedDict()
-        self._kept_bytes, self._kept_limit = 0, int(kept_mb * 2**20)
-        self._busy: dict[Path, threading.Event] = {}
-        self.decoded = 0  # photos this matcher had to decode itself
-
-    def _orb(self):
-        if not hasattr(self._local, "orb"):
-            self._local.orb = cv2.ORB_create(nfeatures=self.nfeatures, fastThreshold=10)
-            self._local.bf = cv2.BFMatcher(cv2.NORM_HAMMING)
-        return self._local.orb, self._local.bf
-
-    def features(self, path: Path, mirrored: bool = False) -> Features | None:
-        """ORB features of the photo (or its mirror image); one decode serves both,
-        and a photo another thread is already reading is waited for, not re-read."""
-        key = (path, mirrored)
-        while True:
-            with self._lock:
-                if key in self._cache:
-                    self._cache.move_to_end(key)
-                    return self._cache[key]
-                busy = self._busy.get(path)
-                if busy is None:
-                    self._busy[path] = threading.Event()
-                    break
-            busy.wait()
-        try:
-            both = self._extract(path)
-            with self._lock:
-                if both[0] is not None:
-                    self._fresh[path] = dumps(*both)
-                for flip, feats in zip((False, True), both):
-                    self._cache[(path, flip)] = feats
-                while len(self._cache) > CACHED_FEATURES:  # ~20 KB each: bound the memory
-                    self._cache.popitem(last=False)
-        finally:
-            with self._lock:
-                self._busy.pop(path).set()
-        return both[1] if mirrored else both[0]
-
-    def preload(self, stored: dict[Path, bytes]) -> None:
-        """Features a cache kept from an earlier scan (``fresh_features`` bytes)."""
-        with self._lock:
-            for path, data in stored.items():
-                try:
-                    both = loads(data)
-                except (ValueError, struct_error):
-                    continue  # damaged: computed again
-                for flip, feats in zip((False, True), both):
-                    self._cache[(path, flip)] = feats
-                    self._cache.move_to_end((path, flip))
-
-    def has_features(self, path: Path) -> bool:
-        with self._lock:
-            return (path, False) in self._cache
-
-    def fresh_features(self) -> dict[Path, bytes]:
-        """Features computed since the last call, as bytes for the cache."""
-        with self._lock:
-            out, self._fresh = self._fresh, {}
-        return out
-
-    def grey(self, img) -> np.ndarray:
-        """The photo as the matcher sees it: grey, fitting side x side."""
-        return self.views(img)[0]
-
-    def views(self, img) -> tuple[np.ndarray, np.ndarray]:
-        """(grey fitting side x side, small colour thumbnail) of an RGB photo."""
-        img = img.copy()
-        img.thumbnail((self.side, self.side))
-        rgb = np.asarray(img.convert("RGB"))
-        return cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), thumbnail(rgb)
-
-    def keep_decoded(self, path: Path, img, info: PhotoInfo, target: int | None) -> None:
-        """A photo the embedder just decoded (core.types.KeepDecoded): keep its grey
-        copy when it has the pixels this matcher's own decode would have, so a
-        candidate pair needs no second decode. Oldest dropped beyond ``kept_mb``."""
-        if not same_decode(info.format, (info.width, info.height), target, self.side):
-            return
-        views = self.views(img)
-        with self._lock:
-            self._cache.pop((path, False), None)  # decoded again: the file may have changed
-            self._cache.pop((path, True), None)
-            old = self._kept.pop(path, None)
-            self._kept_bytes += views[0].nbytes - (0 if old is None else old[0].nbytes)
-            self._kept[path] = views
-            while self._kept_bytes > self._kept_limit and self._kept:
-                self._kept_bytes -= self._kept.popitem(last=False)[1][0].nbytes
-
-    def _take_kept(self, path: Path) -> tuple[np.ndarray, np.ndarray] | None:
-        with self._lock:
-            views = self._kept.pop(path, None)
-            if views is not None:
-                self._kept_bytes -= views[0].nbytes
-            return views
-
-    def _extract(self, path: Path) -> tuple[Features | None, Features | None]:
-        views = self._take_kept(path)
-        if views is None:
-            try:
-                img, _ = load_photo(path, target=self.side)
-            except UnreadableImage:
-                return None, None
-            self.decoded += 1
-            views = self.views(img)
-        gray, small = views
-        if min(gray.shape[:2]) < MIN_SIDE:  # ORB's pyramid cannot shrink a 1-px side
-            return None, None
-        out = []
-        for image, thumb in ((gray, small), (cv2.flip(gray, 1), cv2.flip(small, 1))):
-            try:
-                kps, des = self._orb()[0].detectAndCompute(image, None)
-            except cv2.error:  # no single photo may stop a scan: too odd to judge
-                return None, None
-            out.append(Features(np.float32([k.pt for k in kps]).reshape(-1, 2), des,
-                                (image.shape[1], image.shape[0]), thumb))
-        return out[0], out[1]
 
     def inliers(self, a: Features, b: Features) -> int:
         """Inliers of the affine fit; 0 when the aligned photos' colours disagree."""
@@ -223,9 +94,10 @@ class OrbMatcher:
         so they are not checked."""
         a = self.features(pa)
         best = None
-        for mirrored in (False, True):
+        textured = a is not None and len(a.points) >= self.min_keypoints
+        for mirrored in (False, True) if textured else ():  # b's mirror only when needed
             b = self.features(pb, mirrored)
-            if a is None or b is None or min(len(a.points), len(b.points)) < self.min_keypoints:
+            if b is None or len(b.points) < self.min_keypoints:
                 continue
             n = self.inliers(a, b)
             best = n if best is None else max(best, n)
@@ -242,12 +114,12 @@ class OrbMatcher:
         white): the whole pictures' colours must still agree under a plain
         resize, straight or mirrored, else 0 (rejected: a nail and a paddle);
         None (inconclusive: the embedding decides) when they do."""
-        if a is None:
+        straight = self.features(pb)
+        if a is None or straight is None:
             return None
-        for mirrored in (False, True):
-            b = self.features(pb, mirrored)
-            if b is None:
-                return None
+        for mirrored in (False, True):  # the colours only: no mirrored ORB needed
+            b = Features(straight.points[:0], None, straight.shape,
+                         mirrored_thumb(straight)) if mirrored else straight
             resize = np.float64([[b.shape[0] / a.shape[0], 0, 0], [0, b.shape[1] / a.shape[1], 0]])
             aligned = aligned_thumbs(a, b, resize)
             mismatch = colour_mismatch(a, b, resize, aligned=aligned)
@@ -280,10 +152,3 @@ class OrbMatcher:
                        ) -> list[int | None]:
         """``verify`` knowing each pair's embedding similarity (see ``score``)."""
         return self.verify([(*pair, float(s)) for pair, s in zip(pairs, sims)])
-
-    def forget(self) -> None:
-        with self._lock:
-            self._cache.clear()
-            self._kept.clear()
-            self._kept_bytes = 0
-            self._fresh.clear()
