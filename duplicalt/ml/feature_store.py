@@ -60,7 +60,8 @@ class FeatureStore:
     def __init__(self, side: int = 320, features: int = 500, kept_mb: float = KEPT_MB,
                  grey_mb: float = GREY_MB) -> None:
         self.side, self.nfeatures = side, features
-        self.features_name = f"orb-{side}-{features}-rgb64"  # the cached features' format
+        # the cached features' format (-f32: exact points, so a warm scan = a cold one)
+        self.features_name = f"orb-{side}-{features}-rgb64-f32"
         self._fresh: dict[Path, bytes] = {}
         self._local = threading.local()
         self._cache: OrderedDict[tuple[Path, bool], Features | None] = OrderedDict()

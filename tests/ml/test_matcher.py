@@ -131,8 +131,32 @@ def test_features_round_trip_through_bytes(tmp_path):
     a2, b2 = loads(dumps(a, b))
     for x, y in ((a, a2), (b, b2)):
         assert x.shape == y.shape and np.array_equal(x.descriptors, y.descriptors)
-        assert np.allclose(x.points, y.points, atol=0.25) and np.array_equal(x.thumb, y.thumb)
+        assert np.array_equal(x.points, y.points) and np.array_equal(x.thumb, y.thumb)
     assert a2.thumb.shape == (48, 64, 3)
+
+
+def test_features_from_the_cache_give_the_cold_scores_and_old_records_still_load(tmp_path):
+    """Points were stored as float16 (LF1): RANSAC then moved a few inliers, so a warm
+    re-scan could decide a pair otherwise than the cold scan. Stored exactly now."""
+    import numpy as np
+
+    from duplicalt.ml import local_features as lf
+    a = textured(6)
+    paths = [save(a, tmp_path / "a.png"), save(a.crop((13, 7, 290, 221)), tmp_path / "c.png"),
+             save(a.rotate(7, expand=True), tmp_path / "r.png"), save(textured(8), tmp_path / "o.png")]
+    pairs = [(paths[0], p) for p in paths[1:]] + [(paths[1], paths[2])]
+    cold = OrbMatcher()
+    scores = cold.verify(pairs)
+    warm = OrbMatcher()
+    warm.preload(cold.fresh_features())
+    assert warm.verify(pairs) == scores and warm.decoded == 0
+    f = cold.features(paths[0])
+    old = lf._HEAD.pack(lf._OLD_MAGIC, *f.shape, f.thumb.shape[1], f.thumb.shape[0],
+                        len(f.points)) + f.points.astype(np.float16).tobytes() + \
+        f.descriptors.tobytes() + f.thumb.tobytes()
+    straight, mirror = lf.loads(old)
+    assert mirror is None and np.allclose(straight.points, f.points, atol=0.25)
+    assert np.array_equal(straight.descriptors, f.descriptors)
 
 
 def test_another_colour_with_the_same_outline_is_not_a_copy(tmp_path):
