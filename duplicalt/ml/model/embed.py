@@ -177,7 +177,12 @@ def load(model: str | Path | None = None, device: str | None = "auto",
     if choose_engine(engine, device, precision) == "onnx":
         from duplicalt.ml.model.onnx_engine import OnnxEmbedder
 
-        return OnnxEmbedder(found, device, batch_size, workers, threads, precision)
+        try:
+            return OnnxEmbedder(found, device, batch_size, workers, threads, precision)
+        except ImportError as exc:  # an onnxruntime that does not load (a broken bundle)
+            if engine == "onnx":
+                raise ValueError(f"--engine onnx needs onnxruntime, which does not load "
+                                 f"here ({exc})") from None
     from duplicalt.ml.model.torch_engine import TorchEmbedder
 
     return TorchEmbedder(found, device, batch_size, workers, threads, precision)

@@ -90,3 +90,19 @@ def test_a_cpu_scan_never_imports_torch(tiny_model, tmp_path):
                          timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"
+
+
+def test_an_onnxruntime_that_does_not_load_falls_back_to_torch(tiny_model, monkeypatch):
+    import builtins
+
+    real = builtins.__import__
+
+    def no_ort(name, *args, **kwargs):
+        if name == "onnxruntime":
+            raise ImportError("libonnxruntime.so: cannot open shared object file")
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_ort)
+    assert load(tiny_model, device="cpu").engine == "torch"
+    with pytest.raises(ValueError, match="needs onnxruntime"):
+        load(tiny_model, device="cpu", engine="onnx")
