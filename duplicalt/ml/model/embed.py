@@ -141,12 +141,21 @@ def with_options(found: ModelFile, options: dict | None) -> ModelFile:
 
 
 def accelerator_likely() -> bool:
-    """Whether torch could find a GPU here, judged without importing torch (~2 s):
-    an NVIDIA or ROCm driver, or Apple silicon (MPS). Asks torch if it is loaded."""
-    if "torch" in sys.modules:
-        from duplicalt.ml.model.torch_engine import choose_device
+    """Whether torch finds a GPU here, asking it (a ~2 s import) only where one may be:
+    an NVIDIA or ROCm driver, or Apple silicon (MPS); a CPU-only torch beside such a
+    driver then still gets the CPU engine."""
+    if not _torch_loaded() and not _gpu_driver_present():
+        return False
+    from duplicalt.ml.model.torch_engine import choose_device
 
-        return choose_device("auto").type != "cpu"
+    return choose_device("auto").type != "cpu"
+
+
+def _torch_loaded() -> bool:
+    return "torch" in sys.modules
+
+
+def _gpu_driver_present() -> bool:
     system = platform.system()
     if system == "Darwin":
         return platform.machine() == "arm64"

@@ -106,3 +106,19 @@ def test_an_onnxruntime_that_does_not_load_falls_back_to_torch(tiny_model, monke
     assert load(tiny_model, device="cpu").engine == "torch"
     with pytest.raises(ValueError, match="needs onnxruntime"):
         load(tiny_model, device="cpu", engine="onnx")
+
+
+def test_torch_is_asked_only_where_a_gpu_driver_is(monkeypatch):
+    """No driver: the CPU engine without importing torch; a driver beside a torch that
+    finds no GPU (a CPU-only wheel): still the CPU engine."""
+    from duplicalt.ml.model import torch_engine
+
+    monkeypatch.setattr(embed, "_torch_loaded", lambda: False)
+    monkeypatch.setattr(embed, "_gpu_driver_present", lambda: False)
+    monkeypatch.setattr(torch_engine, "choose_device", lambda _: pytest.fail("torch asked"))
+    assert embed.accelerator_likely() is False
+    monkeypatch.setattr(embed, "_gpu_driver_present", lambda: True)
+    monkeypatch.setattr(torch_engine, "choose_device", lambda _: torch.device("cpu"))
+    assert embed.accelerator_likely() is False and choose_engine("auto", "auto", "fp32") == "onnx"
+    monkeypatch.setattr(torch_engine, "choose_device", lambda _: torch.device("cuda"))
+    assert embed.accelerator_likely() is True and choose_engine("auto", "auto", "fp32") == "torch"
