@@ -41,7 +41,7 @@ def decode(path: Path, pre: Preprocess, keep: KeepDecoded | None = None
     ``keep`` is shown the decoded photo too (the pair matcher keeps a small copy
     instead of decoding the file again)."""
     try:
-        img, info = load_photo(path, target=pre.size)
+        img, info = load_photo(path, target=pre.decode_target)
         arr = pre.to_array(img)
     except UnreadableImage as exc:
         return None, None, str(exc)
@@ -49,7 +49,7 @@ def decode(path: Path, pre: Preprocess, keep: KeepDecoded | None = None
         return None, None, f"decoder error ({exc.__class__.__name__}: {exc})"
     if keep is not None:
         try:
-            keep(path, img, info, pre.size)
+            keep(path, img, info, pre.decode_target)
         except Exception:  # best effort: the matcher decodes the file itself later
             pass
     return arr, info, None
@@ -126,12 +126,13 @@ class BatchEmbedder:
 
 OPTIONS = {"tta": str, "trim_borders": lambda v: str(v).lower() in ("1", "true", "yes"),
            "gem_p": float, "grayscale": lambda v: str(v).lower() in ("1", "true", "yes"),
-           "input_size": int, "trim_passes": int}
+           "input_size": int, "trim_passes": int, "centre_pool": float}
 
 
 def with_options(found: ModelFile, options: dict | None) -> ModelFile:
     """The model with sidecar settings overridden (``duplicalt evaluate --set``):
-    test-time views, border trimming, GeM exponent, grayscale, input size. The
+    test-time views, border trimming, GeM exponent, grayscale, input size, the centre
+    pooled with the whole photo (``centre_pool``: its share of each side). The
     preprocessing is always built from the (overridden) sidecar."""
     options = options or {}
     unknown = set(options) - set(OPTIONS)

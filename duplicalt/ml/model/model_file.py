@@ -98,6 +98,11 @@ def _check_sidecar(meta, path: Path) -> None:
             raise bad(f'"{key}" must be a list of 3 numbers')
     if not all(v > 0 for v in meta["std"]):
         raise bad('"std" values must be positive')
+    centre = meta.get("centre_pool", 0.0)
+    if isinstance(centre, bool) or not isinstance(centre, (int, float)) or \
+            not (centre == 0 or 0.2 <= centre < 1):
+        raise bad(f'"centre_pool" must be 0 (off) or a share of each side from 0.2 to 1, '
+                  f'not {centre!r}')
 
 
 def read_model_file(spec: str | Path | None = None) -> ModelFile:

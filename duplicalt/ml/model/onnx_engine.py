@@ -84,5 +84,9 @@ class OnnxEmbedder(BatchEmbedder):
     def embed_arrays(self, arrays: list[np.ndarray]) -> np.ndarray:
         views = dihedral_views(self.preprocess.normalised(arrays), self.tta)
         out = self.session.run(None, {"x": np.ascontiguousarray(np.concatenate(views))})[0]
-        out = l2_normalised(out.astype(np.float32, copy=False))
-        return l2_normalised(out.reshape(len(views), len(arrays), -1).mean(0))
+        out, inputs = l2_normalised(out.astype(np.float32, copy=False)), self.preprocess.inputs
+        pooled = out.reshape(len(views), len(arrays), inputs, -1).mean(0)
+        if inputs == 1:
+            return l2_normalised(pooled[:, 0])
+        return l2_normalised(np.stack([l2_normalised(pooled[:, k]) for k in range(inputs)]
+                                      ).sum(0))

@@ -76,24 +76,46 @@ class Preprocess:
     grayscale: bool = False  # embed luminance only: colour edits cannot move a vector
     trim_borders: bool = False  # cut uniform borders / letterbox bars first
     trim_passes: int = 1  # trim the inside again while its edges are uniform (border_box)
+    centre: float = 0.0  # > 0: also embed the middle centre x centre of the (trimmed) photo
+
+    @property
+    def inputs(self) -> int:
+        """Arrays per photo: the whole picture, and its centre when ``centre`` is set."""
+        return 2 if self.centre else 1
+
+    @property
+    def decode_target(self) -> int:
+        """The side a photo is decoded for: twice the input when a centre is cut out."""
+        return self.size * (2 if self.centre else 1)
 
     @classmethod
     def from_meta(cls, meta: Mapping) -> "Preprocess":
         return cls(size=int(meta["input_size"]), mean=tuple(meta["mean"]), std=tuple(meta["std"]),
                    grayscale=bool(meta.get("grayscale", False)),
                    trim_borders=bool(meta.get("trim_borders", False)),
-                   trim_passes=int(meta.get("trim_passes", 1)))
+                   trim_passes=int(meta.get("trim_passes", 1)),
+                   centre=float(meta.get("centre_pool", 0.0)))
 
     @property
     def key(self) -> str:
         """Everything here that changes a vector (part of the embedder's model_id)."""
         return f"{self.size}:{self.mean}:{self.std}" + (":gray" if self.grayscale else "") + \
-            (f":trim{self.trim_passes}" if self.trim_borders else "")
+            (f":trim{self.trim_passes}" if self.trim_borders else "") + \
+            (f":centre{self.centre:g}" if self.centre else "")
 
     def to_array(self, img: Image.Image) -> np.ndarray:
-        """Whole image (borders trimmed if asked) squeezed to size x size, uint8 HWC."""
+        """Whole image (borders trimmed if asked) squeezed to size x size, uint8 HWC;
+        with ``centre``, (2, size, size, C): the whole and its middle."""
         if self.trim_borders:
             img = trim_borders(img, self.trim_passes)
+        if self.centre:
+            w, h = img.size
+            dx, dy = int(w * (1 - self.centre) / 2), int(h * (1 - self.centre) / 2)
+            middle = img.crop((dx, dy, w - dx, h - dy)) if min(w - 2 * dx, h - 2 * dy) > 0 else img
+            return np.stack([self._squeezed(img), self._squeezed(middle)])
+        return self._squeezed(img)
+
+    def _squeezed(self, img: Image.Image) -> np.ndarray:
         if self.grayscale:
             img = img.convert("L")
         if img.mode != "RGB":
@@ -103,8 +125,10 @@ class Preprocess:
         return np.asarray(img, dtype=np.uint8)
 
     def normalised(self, arrays: list[np.ndarray]) -> np.ndarray:
-        """uint8 HWC arrays -> normalised float32 NCHW array (numpy only)."""
-        x = np.stack(arrays).transpose(0, 3, 1, 2).astype(np.float32) / np.float32(255.0)
+        """uint8 HWC arrays -> normalised float32 NCHW array (numpy only); a photo's
+        several inputs (``inputs``) are consecutive rows."""
+        x = np.stack(arrays).reshape(-1, self.size, self.size, 3)
+        x = x.transpose(0, 3, 1, 2).astype(np.float32) / np.float32(255.0)
         mean = np.float32(self.mean).reshape(1, 3, 1, 1)
         std = np.float32(self.std).reshape(1, 3, 1, 1)
         return np.ascontiguousarray((x - mean) / std)

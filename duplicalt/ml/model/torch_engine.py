@@ -88,7 +88,10 @@ class TorchEmbedder(BatchEmbedder):
 
     def _pooled(self, x: torch.Tensor) -> torch.Tensor:
         """One L2-normalised vector per photo: the mean of the embeddings of its
-        test-time views (the identity alone, or the dihedral orbit), normalised."""
-        views = dihedral_views(x, self.tta)
+        test-time views (the identity alone, or the dihedral orbit), normalised; with
+        a centre input, the sum of the whole photo's and the centre's, normalised."""
+        views, inputs = dihedral_views(x, self.tta), self.preprocess.inputs
         out = self.model(torch.cat(views)).float()
-        return F.normalize(out.view(len(views), x.shape[0], -1).mean(0), dim=1)
+        pooled = F.normalize(out.view(len(views), x.shape[0] // inputs, inputs, -1).mean(0),
+                             dim=-1)
+        return pooled[:, 0] if inputs == 1 else F.normalize(pooled.sum(1), dim=-1)

@@ -104,8 +104,9 @@ def test_border_trimming_leaves_photos_without_a_frame_alone():
 
 def test_descriptor_options_are_part_of_the_cache_key(tiny_model):
     ids = {_options_embedder(tiny_model, **o).model_id for o in
-           ({}, {"tta": "d8"}, {"tta": "flip"}, {"trim_borders": "true"}, {"gem_p": "3"})}
-    assert len(ids) == 5
+           ({}, {"tta": "d8"}, {"tta": "flip"}, {"trim_borders": "true"}, {"gem_p": "3"},
+            {"centre_pool": "0.7"})}
+    assert len(ids) == 6
 
 
 def test_an_unknown_option_is_a_clear_error(tiny_model):
@@ -129,3 +130,18 @@ def test_the_sidecar_names_the_descriptor(tiny_model, tmp_path):
     assert emb.tta == "flip" and emb.preprocess.trim_borders
     assert emb.model_id.endswith("tta-flip:dec" + emb.model_id.rsplit(":dec", 1)[1])
     assert ":trim1" in emb.model_id
+
+
+def test_centre_pooling_keeps_the_mirror_and_frame_invariance(tiny_model):
+    """The shipped descriptor (trim, then the whole photo and its middle 70 %, each
+    mirror-pooled): a mirrored or framed copy gets the same vector; the middle counts."""
+    from PIL import ImageOps
+
+    emb = _options_embedder(tiny_model, tta="flip", trim_borders="true", centre_pool="0.7")
+    whole = _options_embedder(tiny_model, tta="flip", trim_borders="true")
+    assert emb.preprocess.inputs == 2 and emb.preprocess.decode_target == 128
+    img = make_photo(5, (160, 120))
+    copies = [ImageOps.mirror(img), ImageOps.expand(img, border=16, fill=(255, 255, 255))]
+    vecs = emb.embed_arrays([emb.preprocess.to_array(x) for x in [img] + copies])
+    assert np.abs(vecs - vecs[0]).max() < 1e-5
+    assert np.abs(vecs[0] - whole.embed_arrays([whole.preprocess.to_array(img)])[0]).max() > 1e-3

@@ -46,6 +46,7 @@ def test_tampered_or_missing_weights_are_refused(tmp_path):
     ({"input_size": "224"}, '"input_size" must be a whole number'),
     ({"mean": [0.5]}, '"mean" must be a list of 3 numbers'),
     ({"weights": "../elsewhere.safetensors"}, '"weights" must name a file'),
+    ({"centre_pool": 1.5}, '"centre_pool" must be 0'),
 ])
 def test_a_bad_sidecar_is_a_clear_error(tmp_path, change, message):
     """Issue 13, item 10: input_size 0 was a traceback deep in the preprocessing."""

@@ -32,7 +32,8 @@ def _vectors(emb, paths):
     return np.stack([o.vector for batch in emb.embed(paths) for o in batch])
 
 
-@pytest.mark.parametrize("options", [{}, {"tta": "d8"}, {"tta": "none", "gem_p": "3"}])
+@pytest.mark.parametrize("options", [{}, {"tta": "d8"}, {"tta": "none", "gem_p": "3"},
+                                     {"centre_pool": "0.7"}])
 def test_onnx_and_torch_give_the_same_vectors_and_cache_key(trained_looking, tmp_path, options):
     paths = _photos(tmp_path)
     onnx = load(trained_looking, device="cpu", batch_size=2, options=options, engine="onnx")
