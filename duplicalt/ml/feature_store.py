@@ -24,7 +24,8 @@ from duplicalt.photos.decode import UnreadableImage, load_photo, same_decode
 from duplicalt.photos.types import PhotoInfo
 
 CACHED_FEATURES = 4096  # feature sets in memory (~20 KB each)
-KEPT_MB = 256  # grey 320-px copies of decoded photos kept for the matcher (~77 KB each)
+KEPT_MB = 128  # grey 320-px copies of decoded photos kept for the matcher (~77 KB each; 256
+# put the 45k scan with centre pooling at 1,581 MB peak)
 GREY_MB = 64  # grey copies kept after extraction, for a mirror wanted later
 MIN_SIDE = 32  # narrower photos (a 1-px strip) have no ORB features to judge: inconclusive
 
