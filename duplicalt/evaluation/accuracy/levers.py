@@ -134,7 +134,7 @@ def _calibration_truth(folder: Path, distractors: int) -> tuple[list[str], Truth
 
 def _maps(args, loaded, paths: list[Path], n: int) -> dict:
     """Feature maps per input, cached in the work folder."""
-    base = Preprocess.from_meta(loaded.meta)
+    base = replace(Preprocess.from_meta(loaded.meta), centre=0.0)  # one input: the levers pool
     inputs = {"gray": (base, None), "gray+trim": (replace(base, trim_borders=True), None),
               "centre70+trim": (replace(base, trim_borders=True), centre),
               "gray+trim3": (replace(base, trim_borders=True, trim_passes=3), None),
