@@ -39,7 +39,10 @@ class ModelFile:
         return Preprocess.from_meta(self.meta)
 
     def with_meta(self, changes: dict) -> "ModelFile":
-        return replace(self, meta={**self.meta, **changes})
+        """The same weights with sidecar values changed (checked like the sidecar's)."""
+        meta = {**self.meta, **changes}
+        check_sidecar(meta, self.path)
+        return replace(self, meta=meta)
 
     def state(self) -> dict[str, np.ndarray]:
         """The weights as numpy arrays (in their stored dtype)."""
@@ -78,7 +81,7 @@ def find_model(spec: str | Path | None = None) -> Path:
     return candidate
 
 
-def _check_sidecar(meta, path: Path) -> None:
+def check_sidecar(meta, path: Path) -> None:
     """ModelError unless the sidecar's values can build an encoder and its preprocessing."""
     def bad(what: str) -> ModelError:
         return ModelError(f"Model sidecar {path} is invalid: {what}")
@@ -112,7 +115,7 @@ def read_model_file(spec: str | Path | None = None) -> ModelFile:
         meta = json.loads(sidecar_path.read_text())
     except (OSError, ValueError, RecursionError) as exc:
         raise ModelError(f"Model sidecar {sidecar_path} is unreadable: {exc}") from exc
-    _check_sidecar(meta, sidecar_path)
+    check_sidecar(meta, sidecar_path)
     weights = sidecar_path.parent / meta["weights"]
     if not weights.is_file():
         raise ModelError(f"Model weights {weights} are missing.")

@@ -116,6 +116,9 @@ def test_an_unknown_option_is_a_clear_error(tiny_model):
         _options_embedder(tiny_model, tta="d16")
     with pytest.raises(ValueError, match="unknown model option"):
         _options_embedder(tiny_model, colour_jitter="1")
+    from duplicalt.ml.model.model_file import ModelError
+    with pytest.raises(ModelError, match='"centre_pool" must be 0'):
+        _options_embedder(tiny_model, centre_pool="2")
 
 
 def test_the_sidecar_names_the_descriptor(tiny_model, tmp_path):
