@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 
@@ -28,11 +28,13 @@ class ModelError(RuntimeError):
 
 @dataclass(frozen=True)
 class ModelFile:
-    """A checked sidecar and the path of its weights (whose sha256 matched)."""
+    """A checked sidecar, the path of its weights and their bytes (read once: the
+    sha256 is checked on the very bytes the weights are parsed from)."""
     path: Path
     meta: dict
     weights: Path
     sha256: str
+    data: bytes = field(default=b"", repr=False)
 
     @property
     def preprocess(self) -> Preprocess:
@@ -46,10 +48,10 @@ class ModelFile:
 
     def state(self) -> dict[str, np.ndarray]:
         """The weights as numpy arrays (in their stored dtype)."""
-        from safetensors.numpy import load_file
+        from safetensors.numpy import load
 
         try:
-            return load_file(str(self.weights))
+            return load(self.data)
         except Exception as exc:  # SafetensorError, a header that is not JSON, ...
             raise ModelError(f"Model weights {self.weights} are not a safetensors file "
                              f"({exc.__class__.__name__}: {exc})") from None
@@ -119,8 +121,12 @@ def read_model_file(spec: str | Path | None = None) -> ModelFile:
     weights = sidecar_path.parent / meta["weights"]
     if not weights.is_file():
         raise ModelError(f"Model weights {weights} are missing.")
-    digest = sha256_file(weights)
+    try:
+        data = weights.read_bytes()
+    except OSError as exc:
+        raise ModelError(f"Model weights {weights} are unreadable: {exc}") from None
+    digest = hashlib.sha256(data).hexdigest()
     if digest != meta.get("sha256"):
         raise ModelError(f"Model weights {weights} do not match the sha256 in {sidecar_path.name} "
                          f"(expected {meta.get('sha256')}, got {digest}).")
-    return ModelFile(sidecar_path, meta, weights, digest)
+    return ModelFile(sidecar_path, meta, weights, digest, data)
