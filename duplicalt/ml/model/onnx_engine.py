@@ -38,8 +38,9 @@ def dihedral_views(x: np.ndarray, mode: str) -> list[np.ndarray]:
 
 
 def l2_normalised(x: np.ndarray) -> np.ndarray:
-    """Rows divided by their norm (at least 1e-12, as torch's F.normalize)."""
-    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), np.float32(1e-12))
+    """Vectors along the last axis divided by their norm (at least 1e-12, as torch's
+    F.normalize)."""
+    return x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), np.float32(1e-12))
 
 
 class OnnxEmbedder(BatchEmbedder):
@@ -85,8 +86,5 @@ class OnnxEmbedder(BatchEmbedder):
         views = dihedral_views(self.preprocess.normalised(arrays), self.tta)
         out = self.session.run(None, {"x": np.ascontiguousarray(np.concatenate(views))})[0]
         out, inputs = l2_normalised(out.astype(np.float32, copy=False)), self.preprocess.inputs
-        pooled = out.reshape(len(views), len(arrays), inputs, -1).mean(0)
-        if inputs == 1:
-            return l2_normalised(pooled[:, 0])
-        return l2_normalised(np.stack([l2_normalised(pooled[:, k]) for k in range(inputs)]
-                                      ).sum(0))
+        pooled = l2_normalised(out.reshape(len(views), len(arrays), inputs, -1).mean(0))
+        return pooled[:, 0] if inputs == 1 else l2_normalised(pooled.sum(1))
