@@ -28,6 +28,7 @@ KEPT_MB = 128  # grey 320-px copies of decoded photos kept for the matcher (~77 
 # put the 45k scan with centre pooling at 1,581 MB peak)
 GREY_MB = 64  # grey copies kept after extraction, for a mirror wanted later
 MIN_SIDE = 32  # narrower photos (a 1-px strip) have no ORB features to judge: inconclusive
+_UNKNOWN = object()  # features not computed (or no longer in memory)
 
 
 class _Bounded:
@@ -72,14 +73,6 @@ class FeatureStore:
         self._busy: dict[Path, threading.Event] = {}
         self.decoded = 0  # photos this matcher had to decode itself
 
-    @property
-    def _kept(self) -> OrderedDict:
-        return self._kept_views.items
-
-    @property
-    def _kept_bytes(self) -> int:
-        return self._kept_views.bytes
-
     def _orb(self):
         if not hasattr(self._local, "orb"):
             self._local.orb = cv2.ORB_create(nfeatures=self.nfeatures, fastThreshold=10)
@@ -107,32 +100,35 @@ class FeatureStore:
                 self._busy.pop(path).set()
 
     def _compute(self, path: Path, mirrored: bool) -> Features | None:
+        """Extract the straight features, or the mirror's (with the straight ones again
+        only if they were pushed out of memory meanwhile); both None when the photo
+        cannot be judged (unreadable, a 1-px side ORB's pyramid cannot shrink)."""
         with self._lock:
-            straight = self._cache.get((path, False), False)
+            straight = self._cache.get((path, False), _UNKNOWN)
             if mirrored and straight is None:  # unreadable or too odd: so is its mirror
                 self._cache[(path, True)] = None
                 return None
             views = self._greys.pop(path) if mirrored else None
-        if views is None:
-            views = self._views_of(path)
+        views = views if views is not None else self._views_of(path)
+        mirror = _UNKNOWN
         if views is None or min(views[0].shape[:2]) < MIN_SIDE:
-            found = {False: None, True: None}  # ORB's pyramid cannot shrink a 1-px side
+            straight = mirror = None
         else:
-            found = {mirrored: self._orb_features(views, mirrored)}
-            if mirrored and straight is False:  # pushed out of memory meanwhile
+            if straight is _UNKNOWN:
                 straight = self._orb_features(views, False)
             if mirrored:
-                found[False] = straight
+                mirror = self._orb_features(views, True)
         with self._lock:
-            if not mirrored and found[False] is not None:
-                self._greys.put(path, views)  # for the mirror, if a pair wants it
-            if found.get(False) is not None:
-                self._fresh[path] = dumps(found[False], found.get(True))
-            for flip, feats in found.items():
-                self._cache[(path, flip)] = feats
+            if straight is not None:
+                if not mirrored:
+                    self._greys.put(path, views)  # for the mirror, if a pair wants it
+                self._fresh[path] = dumps(straight, None if mirror is _UNKNOWN else mirror)
+            self._cache[(path, False)] = straight
+            if mirror is not _UNKNOWN:
+                self._cache[(path, True)] = mirror
             while len(self._cache) > CACHED_FEATURES:
                 self._cache.popitem(last=False)
-        return found[mirrored]
+        return mirror if mirrored else straight
 
     def _views_of(self, path: Path) -> tuple[np.ndarray, np.ndarray] | None:
         with self._lock:

@@ -68,9 +68,9 @@ def test_kept_decodes_score_the_same_without_a_second_decode(tmp_path):
     for path in (big, crop, mid, flip):
         img, info = load_photo(path, target=64)  # what a 64-px embedder decodes
         shared.keep_decoded(path, img, info, 64)
-    assert set(shared._kept) == {big, crop, flip}  # mid.jpg: drafted at 1/8, not 1/2
+    assert set(shared._kept_views.items) == {big, crop, flip}  # mid.jpg: drafted at 1/8, not 1/2
     assert shared.verify(pairs) == expected
-    assert shared.decoded == 1 and not shared._kept  # only mid.jpg; used copies dropped
+    assert shared.decoded == 1 and not shared._kept_views.items  # only mid.jpg; used copies dropped
 
 
 def test_kept_copies_are_bounded_oldest_first(tmp_path):
@@ -80,9 +80,9 @@ def test_kept_copies_are_bounded_oldest_first(tmp_path):
     for p in paths:
         img, info = load_photo(p, target=64)
         m.keep_decoded(p, img, info, 64)
-    assert list(m._kept) == paths[2:] and m._kept_bytes == 2 * 320 * 240
+    assert list(m._kept_views.items) == paths[2:] and m._kept_views.bytes == 2 * 320 * 240
     m.forget()
-    assert not m._kept and m._kept_bytes == 0
+    assert not m._kept_views.items and m._kept_views.bytes == 0
 
 
 def test_a_photo_wanted_by_two_threads_is_decoded_once(tmp_path):
