@@ -153,14 +153,11 @@ def ratios(res: dict) -> list[str]:
                    f"{rate['ours+verify'] / phash:.2f}x")
     whole = {k[5:]: r["process_s"] for k, r in res.items()
              if k.startswith("cold ") and "process_s" in r}
-    if "czkawka" in whole and "ours+verify" in whole:
-        out.append(f"whole process, cold: czkawka {whole['czkawka']:.1f} s / ours+verify (the "
-                   f"default) {whole['ours+verify']:.1f} s = "
-                   f"{whole['czkawka'] / whole['ours+verify']:.2f}x")
-    if "czkawka" in whole and "ours+verify, torch" in whole:
-        out.append(f"whole process, cold: czkawka {whole['czkawka']:.1f} s / ours+verify with the "
-                   f"network on torch {whole['ours+verify, torch']:.1f} s = "
-                   f"{whole['czkawka'] / whole['ours+verify, torch']:.2f}x")
+    for key, label in (("ours+verify", "ours+verify (the default)"),
+                       ("ours+verify, torch", "ours+verify with the network on torch")):
+        if "czkawka" in whole and key in whole:
+            out.append(f"whole process, cold: czkawka {whole['czkawka']:.1f} s / {label} "
+                       f"{whole[key]:.1f} s = {whole['czkawka'] / whole[key]:.2f}x")
     for name in ("ours, old thread settings", "ours, bf16"):
         if name in rate and "ours" in rate:
             out.append(f"ours / {name}: {rate['ours'] / rate[name]:.2f}x")
