@@ -25,6 +25,11 @@ from duplicalt.ml.model.loading import MODELS_DIR
 from duplicalt.ml.training.loss import koleo, nt_xent, pair_stats
 from duplicalt.ml.training.schedule import JsonLog, jsonable, lr_at, parse_deadline
 
+CENTRE_POOL = 0.7  # the middle's share pooled with the whole photo (MODEL.md's ablation)
+HELD_OUT = ("the held-out distractors of both evaluation splits and the training photos found "
+            "to be copies of bench originals (duplicalt/ml/training/held_out_distractors.txt, "
+            "bench_copies.txt) are skipped by the loader")
+
 
 class NonFiniteLoss(RuntimeError):
     pass
@@ -236,8 +241,9 @@ def export(tr: Trainer, last: dict, data: list[str], n_images: int) -> Path:
 
     meta = {"input_size": tr.args.size, "mean": list(MEAN), "std": list(STD),
             # the inference descriptor chosen on the calibration split (MODEL.md's ablation)
-            "grayscale": True, "trim_borders": True, "tta": "flip",
-            "training_data": data, "training_images": n_images,
+            "grayscale": True, "trim_borders": True, "tta": "flip", "centre_pool": CENTRE_POOL,
+            "training_data": [Path(d).name for d in data],  # names only: no machine's paths
+            "training_images": n_images, "held_out": HELD_OUT,
             "epochs": round(tr.step / tr.per_epoch, 3), "steps": tr.step,
             "images_per_s": last.get("images_per_s"),
             "validation": {k: v for k, v in last.items() if k.startswith("val_")},

@@ -80,6 +80,9 @@ def test_export_writes_model(tmp_path):
     assert train.main(args) == 0
     meta = json.loads((tmp_path / "models" / "m.json").read_text())
     assert meta["input_size"] == 32 and meta["steps"] == 1 and meta["width"] == 8
+    # the shipped descriptor, and no path of the machine it was trained on
+    assert meta["centre_pool"] == 0.7 and meta["tta"] == "flip" and meta["trim_borders"]
+    assert meta["training_data"] == ["photos"] and str(tmp_path) not in json.dumps(meta)
 
 
 def test_lr_schedule_warms_up_then_decays():
