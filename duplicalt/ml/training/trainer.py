@@ -20,6 +20,7 @@ from torch import nn
 from duplicalt.ml.training.shared_data import REPO_ROOT
 from duplicalt.ml.training.augment import MEAN, STD, Augment, AugmentConfig, plain
 from duplicalt.ml.training.data import DEFAULT_DATA, load_images, split_holdout
+from duplicalt.ml.training.holdout import BENCH_COPIES_FILE, DISTRACTORS_FILE
 from duplicalt.ml.model.encoder import ResNet18Encoder
 from duplicalt.ml.model.loading import MODELS_DIR
 from duplicalt.ml.training.loss import koleo, nt_xent, pair_stats
@@ -27,8 +28,8 @@ from duplicalt.ml.training.schedule import JsonLog, jsonable, lr_at, parse_deadl
 
 CENTRE_POOL = 0.7  # the middle's share pooled with the whole photo (MODEL.md's ablation)
 HELD_OUT = ("the held-out distractors of both evaluation splits and the training photos found "
-            "to be copies of bench originals (duplicalt/ml/training/held_out_distractors.txt, "
-            "bench_copies.txt) are skipped by the loader")
+            "to be copies of bench originals (duplicalt/ml/training/"
+            f"{DISTRACTORS_FILE.name}, {BENCH_COPIES_FILE.name}) are skipped by the loader")
 
 
 class NonFiniteLoss(RuntimeError):
