@@ -49,11 +49,12 @@ def top_per_node(i: np.ndarray, j: np.ndarray, score: np.ndarray, k: int) -> np.
 
 
 def candidates(i: np.ndarray, j: np.ndarray, sim: np.ndarray, excess_: np.ndarray,
-               margin: float = MARGIN, sure: float = SURE,
+               margin: float | None = None, sure: float = SURE,
                per_photo: int = PER_PHOTO) -> np.ndarray:
     """Mask of the pairs worth verifying: standing out from their neighbourhood
-    (excess >= margin) or near-identical (cosine >= sure), at most ``per_photo``
-    per photo unless both photos have room."""
+    (excess >= margin, default MARGIN as it is at the call) or near-identical
+    (cosine >= sure), at most ``per_photo`` per photo unless both photos have room."""
+    margin = MARGIN if margin is None else margin
     ok = (excess_ >= margin) | (sim >= sure)
     keep = np.zeros(len(i), bool)
     idx = np.flatnonzero(ok)

@@ -85,3 +85,17 @@ def test_a_small_collection_checks_each_photos_most_similar_partners():
     small = nearest(pairs, k=3)  # 800 photos < CROWD_MIN: by cosine, not by excess
     assert np.array_equal(density.top_per_node(pairs.i, pairs.j, pairs.sim, 3),
                           np.isin(pairs.i * 800 + pairs.j, small.i * 800 + small.j))
+
+
+def test_the_margin_is_read_when_candidates_are_chosen(monkeypatch):
+    """The scale benchmark's --margin sets density.MARGIN in its child process:
+    a larger margin must send fewer pairs to the verifier, never more."""
+    x, _ = crowd_with_copies()
+    pairs = neighbour_pairs(x, 0.5)
+    counts = []
+    for margin in (-0.05, 0.0, 0.1):
+        monkeypatch.setattr(density, "MARGIN", margin)
+        counts.append(int(nearest(pairs, crowd_min=0).i.size))
+    assert counts[0] > counts[1] > counts[2]
+    monkeypatch.setattr(density, "MARGIN", 0.0)
+    assert counts[1] == int(nearest(pairs, crowd_min=0).i.size)

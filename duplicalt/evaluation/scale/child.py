@@ -119,6 +119,9 @@ def run(spec: dict) -> dict:
     from duplicalt.ml.model.thresholds import calibrated_threshold
     from duplicalt.scan import pipeline
 
+    if spec.get("margin") is not None:
+        from duplicalt.pairing import density
+        density.MARGIN = float(spec["margin"])
     t0 = time.perf_counter()
     emb = load(spec.get("model"), "auto", engine=spec.get("engine") or "auto")
     verifier = None if spec.get("no_verify") else OrbMatcher()
@@ -139,7 +142,9 @@ def run(spec: dict) -> dict:
     if spec.get("vectors_out"):
         import numpy as np
         np.save(spec["vectors_out"], result.vectors)
+    from duplicalt.pairing import density
     return {"seconds": round(total, 2), "startup": round(startup, 2), "threshold": threshold,
+            "margin": density.MARGIN,
             "slider_s": slider, "embeddings_seeded": seeded, "engine": emb.engine,
             **_summary(result, record, times, verifier)}
 

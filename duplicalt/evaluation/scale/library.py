@@ -17,7 +17,7 @@ from duplicalt.evaluation.accuracy.dataset import (Truth, copy_originals, plant_
 from duplicalt.evaluation.accuracy.splits import TEST, split_originals
 
 LIBRARY_VERSION = 1
-TRAIN, PLANTED = "train", "planted"
+TRAIN, PLANTED, LIBRARY = "train", "planted", "library"
 
 
 def extract_shards(shards: list[Path], dest: Path) -> int:
@@ -47,7 +47,7 @@ def build(shards: list[Path], originals: Path, work: Path, per_family: int = 100
     """The library folder and the planted truth (names relative to planted/).
     ``split``: which bench originals are planted (TEST for reports; the
     CALIBRATION split is for choosing constants)."""
-    root = work / "library"
+    root = work / LIBRARY
     test = split_originals(p for p in originals.iterdir()
                            if p.is_file() and not p.name.startswith("."))[split]
     spec = {"version": LIBRARY_VERSION, "seed": seed, "per_family": per_family, "split": split,

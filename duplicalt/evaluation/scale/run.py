@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 
 from duplicalt.evaluation.accuracy import dataset as bm
+from duplicalt.evaluation.accuracy.splits import CALIBRATION, TEST
 from duplicalt.evaluation.scale import library, lookalikes
 from duplicalt.evaluation.scale.sheet import contact_sheet
 from duplicalt.ml.training.shared_data import data_root, missing
@@ -35,6 +36,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--limit", type=int, default=None, help="scan only this many photos")
     p.add_argument("--per-family", type=int, default=100, help="planted copies per edit family")
     p.add_argument("--seed", type=int, default=11)
+    p.add_argument("--split", default=TEST, choices=[TEST, CALIBRATION],
+                   help="which bench originals are planted (calibration: for choosing constants "
+                   "such as --margin; test: what the reports quote)")
+    p.add_argument("--margin", type=float, default=None,
+                   help="density margin for this run (default: pairing.density.MARGIN)")
     p.add_argument("--model", default=None)
     p.add_argument("--threshold", type=float, default=None, help="default: the model's")
     p.add_argument("--engine", default="auto", choices=["auto", "onnx", "torch"],
@@ -91,7 +97,8 @@ def report(r: dict, truth: bm.Truth, labels, alone: dict | None) -> tuple[list[s
     train_pairs = [p for p in r["grouped_pairs"] if all(n.startswith(train_prefix) for n in p)]
     shard_names = {frozenset(n[len(train_prefix):] for n in p) for p in train_pairs}
     planted = planted_scores(grouped, truth, planted_prefix)
-    lines = [f"{r['photos']} photos ({r['files']} files), threshold {r['threshold']:.2f}: "
+    lines = [f"{r['photos']} photos ({r['files']} files), threshold {r['threshold']:.2f}, "
+             f"density margin {r.get('margin', '?')}: "
              f"{r['seconds']:.1f} s wall (+{r['startup']:.1f} s start-up), "
              f"peak RSS {r['peak_rss_mb']} MB; network on {r.get('engine', '?')}",
              "  stages (s): " + ", ".join(f"{k} {v:.1f}" for k, v in r["stages"].items())
@@ -168,6 +175,17 @@ def seed_problem(args) -> str:
     return ""
 
 
+def moved_roots(seed: Path | None, full: Path, root: Path) -> list[str] | None:
+    """(old, new) library roots for ``--embeddings-from``: a scale cache is
+    written beside its library (``<work>/library``), so a seed from another
+    work folder (e.g. the test split's, for a calibration run) or a --limit
+    subset's hard links is remapped onto the library this run scans."""
+    if seed is None:
+        return None
+    old = seed.parent / library.LIBRARY if (seed.parent / library.LIBRARY).is_dir() else full
+    return None if old.resolve() == root.resolve() else [str(old), str(root)]
+
+
 def main(args) -> int:
     problems = [seed_problem(args)] + [missing(path, what, flag) for path, what, flag in (
         (args.shards, "training shards", "--shards"),
@@ -177,14 +195,16 @@ def main(args) -> int:
         return 2
     shards = sorted(args.shards.glob("*.tar"))
     print(f"Building/reusing the library in {args.work} ({len(shards)} shards) ...", flush=True)
-    root, truth = library.build(shards, args.originals, args.work, args.per_family, args.seed)
+    root, truth = library.build(shards, args.originals, args.work, args.per_family, args.seed,
+                                args.split)
     full = root
     if args.limit:
         root = subset(root, args.work / f"limit-{args.limit}" / "library", args.limit, args.seed)
     spec = {"folder": root, "cache": cache_files(args)[0],
             "model": args.model, "threshold": args.threshold, "engine": args.engine,
+            "margin": args.margin,
             "embeddings_from": args.embeddings_from,
-            "embeddings_moved": [str(full), str(root)] if args.limit else None,
+            "embeddings_moved": moved_roots(args.embeddings_from, full, root),
             "vectors_out": args.work / f"vectors-{args.limit or 'all'}.npy"}
     if args.no_main:
         return alone_only(args, spec, root, truth)

@@ -115,3 +115,19 @@ def test_the_seed_cache_may_not_be_one_this_run_empties(tmp_path, capsys):
     assert run.main(args("--embeddings-from", str(own))) == 2
     assert "empties" in capsys.readouterr().err
     assert own.exists()  # nothing emptied
+
+
+def test_a_seed_cache_from_another_work_folder_is_remapped_onto_this_library(tmp_path):
+    """A calibration run seeds its vectors from the test split's scale cache:
+    the cache's own library (beside it) maps onto the library scanned now."""
+    test_work, cal_work = tmp_path / "test", tmp_path / "cal"
+    for work in (test_work, cal_work):
+        (work / library.LIBRARY).mkdir(parents=True)
+    seed = test_work / "scale-cache-all.sqlite"
+    full = cal_work / library.LIBRARY
+    assert run.moved_roots(seed, full, full) == [str(test_work / "library"), str(full)]
+    own = cal_work / "seed.sqlite"
+    assert run.moved_roots(own, full, full) is None
+    subset = cal_work / "limit-10" / "library"
+    assert run.moved_roots(own, full, subset) == [str(full), str(subset)]
+    assert run.moved_roots(None, full, subset) is None
