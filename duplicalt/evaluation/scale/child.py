@@ -117,10 +117,10 @@ def run(spec: dict) -> dict:
     from duplicalt.ml.matcher import OrbMatcher
     from duplicalt.ml.model.embed import load
     from duplicalt.ml.model.thresholds import calibrated_threshold
+    from duplicalt.pairing import density
     from duplicalt.scan import pipeline
 
-    if spec.get("margin") is not None:
-        from duplicalt.pairing import density
+    if spec.get("margin") is not None:  # this process's own scan only
         density.MARGIN = float(spec["margin"])
     t0 = time.perf_counter()
     emb = load(spec.get("model"), "auto", engine=spec.get("engine") or "auto")
@@ -142,7 +142,6 @@ def run(spec: dict) -> dict:
     if spec.get("vectors_out"):
         import numpy as np
         np.save(spec["vectors_out"], result.vectors)
-    from duplicalt.pairing import density
     return {"seconds": round(total, 2), "startup": round(startup, 2), "threshold": threshold,
             "margin": density.MARGIN,
             "slider_s": slider, "embeddings_seeded": seeded, "engine": emb.engine,

@@ -1,6 +1,7 @@
 """`duplicalt scale`: the library-scale benchmark in one command.
 
 Builds (once) a library of every shared training shard plus the TEST-split
+(``--split calibration``: the calibration split's, for choosing constants)
 bench originals with planted edited copies, scans it cold with the default
 settings in a child process, and prints the wall time per stage, peak RSS,
 candidate and verified pairs, the planted copies' precision/recall per family,
@@ -199,7 +200,7 @@ def main(args) -> int:
                                 args.split)
     full = root
     if args.limit:
-        root = subset(root, args.work / f"limit-{args.limit}" / "library", args.limit, args.seed)
+        root = subset(root, args.work / f"limit-{args.limit}" / library.LIBRARY, args.limit, args.seed)
     spec = {"folder": root, "cache": cache_files(args)[0],
             "model": args.model, "threshold": args.threshold, "engine": args.engine,
             "margin": args.margin,
