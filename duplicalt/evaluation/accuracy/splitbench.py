@@ -1,14 +1,17 @@
 """One benchmark folder per split: originals, their edited copies, distractors.
 
-* calibration: the calibration originals, the 21 everyday families (edits.py),
-  the calibration distractors; thresholds and levers are chosen here;
+* calibration: the calibration originals, the 21 everyday families (edits.py)
+  and 2 calibration-only framed families (framed.py: the photo on an album page,
+  in a desktop window), the calibration distractors; thresholds and levers are
+  chosen here;
 * test: the test originals, the same 21 families plus the 10 test-only families
   (heldout.py), the 5,000 test distractors; this is what the tables report.
 
 Distractors are training-shard photos that training never sees
 (ml.training.holdout); they are photos with no copy in the folder, so every pair
 with one of them is a false pair. The collage and screenshot edits fill their
-other cells with calibration distractors, which are not in the test folder.
+other cells with calibration distractors, which are not in the test folder;
+the framed calibration families fill theirs with training photos of neither split.
 """
 from __future__ import annotations
 
@@ -25,17 +28,19 @@ from PIL import Image
 from duplicalt.evaluation.accuracy.dataset import (Truth, copy_originals, list_originals,
                                                    saved_truth, write_truth)
 from duplicalt.evaluation.accuracy.edits import FAMILIES, save_edit
+from duplicalt.evaluation.accuracy.framed import FRAMED
 from duplicalt.evaluation.accuracy.heldout import HELD_OUT
 from duplicalt.evaluation.accuracy.splits import CALIBRATION, TEST, split_originals
 from duplicalt.ml.training import holdout
 from duplicalt.photos.decode import load_photo
 
-SPLIT_VERSION = 1
+SPLIT_VERSION = 3
 FILLERS = 24
+FRAMED_OTHERS = 5  # other pictures on each calibration framed copy
 
 
 def family_names(split: str) -> list[str]:
-    return list(FAMILIES) + (list(HELD_OUT) if split == TEST else [])
+    return list(FAMILIES) + (list(HELD_OUT) if split == TEST else list(FRAMED))
 
 
 def distractor_keys(split: str, limit: int | None = None) -> list[str]:
@@ -73,6 +78,21 @@ def fillers(train_dir: Path, n: int = FILLERS) -> list[Image.Image]:
     return [Image.open(io.BytesIO(b)).convert("RGB") for _, b in read_members(keys, train_dir)]
 
 
+def album_fillers(train_dir: Path, n: int) -> list[Image.Image]:
+    """Other pictures for the calibration framed families: ``n`` training photos
+    of the last caltech shard (the last shard when there is none) that are no
+    split's distractor (so never a photo of either benchmark folder), spread over
+    the shard."""
+    taken = holdout.excluded_keys()
+    shards = sorted(Path(train_dir).glob("*.tar"), reverse=True)
+    shard = next((s for s in shards if s.name.startswith("caltech")), shards[0])
+    with tarfile.open(shard, "r:") as tar:
+        names = [f"{shard.name}:{m.name}" for m in tar if m.isfile()]
+    names = [k for k in names if k not in taken]
+    keys = names[::max(1, len(names) // max(n, 1))][:n]
+    return [Image.open(io.BytesIO(b)).convert("RGB") for _, b in read_members(keys, train_dir)]
+
+
 def _spec(split, sources, per_family, seed, keys) -> dict:
     digest = hashlib.sha256("\n".join(keys).encode()).hexdigest()[:16]
     return {"version": SPLIT_VERSION, "split": split, "seed": seed, "per_family": per_family,
@@ -82,13 +102,18 @@ def _spec(split, sources, per_family, seed, keys) -> dict:
 
 def _write_edits(split, sources, photos, per_family, seed, train_dir, files) -> None:
     rng = random.Random(f"{seed}-{split}")
-    extra = fillers(train_dir) if split == TEST else []
+    extra = fillers(train_dir) if split == TEST else \
+        album_fillers(train_dir, FRAMED_OTHERS * per_family * len(FRAMED))
+    used = 0  # the framed copies never share a picture (two pages with one photo are copies)
     for family in family_names(split):
         for src in rng.sample(sources, min(per_family, len(sources))):
             img, _ = load_photo(src)
             r = random.Random(f"{seed}-{family}-{src.stem}")
             if family in HELD_OUT:
                 edited = HELD_OUT[family](img, r, r.sample(extra, min(4, len(extra))))
+            elif family in FRAMED:
+                edited = FRAMED[family](img, r, extra[used:used + FRAMED_OTHERS])
+                used += FRAMED_OTHERS
             else:
                 edited = FAMILIES[family](img, r)
             files[save_edit(family, edited, src.stem, photos)] = (src.stem, family)

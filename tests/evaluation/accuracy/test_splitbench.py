@@ -5,6 +5,7 @@ import tarfile
 
 from duplicalt.evaluation.accuracy import splitbench
 from duplicalt.evaluation.accuracy.edits import FAMILIES
+from duplicalt.evaluation.accuracy.framed import FRAMED
 from duplicalt.evaluation.accuracy.heldout import HELD_OUT
 from duplicalt.evaluation.accuracy.splits import CALIBRATION, TEST
 from duplicalt.ml.training import holdout
@@ -27,7 +28,8 @@ def test_splits_share_no_original_and_no_distractor(tmp_path, monkeypatch):
     train.mkdir()
     keys = _shard(train / "fake-000.tar", 40)
     lists = holdout.draw_distractors(keys, {CALIBRATION: 10, TEST: 12})
-    monkeypatch.setattr(holdout, "distractors", lambda split=None: lists[split])
+    monkeypatch.setattr(holdout, "distractors",
+                        lambda split=None: lists[split] if split else lists[CALIBRATION] + lists[TEST])
     monkeypatch.setattr(holdout, "bench_copies", lambda: [lists[TEST][0]])
     for k in range(12):
         save(make_photo(k, (160, 120)), tmp_path / "orig" / f"photo_{k:02d}.jpg")
@@ -40,7 +42,7 @@ def test_splits_share_no_original_and_no_distractor(tmp_path, monkeypatch):
     names = {s: set(t.files) for s, t in built.items()}
     assert names[CALIBRATION].isdisjoint(names[TEST])
     families = {s: {f for _, f in t.files.values() if f} for s, t in built.items()}
-    assert families[CALIBRATION] == set(FAMILIES)
+    assert families[CALIBRATION] == set(FAMILIES) | set(FRAMED)
     assert families[TEST] == set(FAMILIES) | set(HELD_OUT)
     distract = {s: {o for o, _ in t.files.values() if o.startswith("distractor:")}
                 for s, t in built.items()}

@@ -1,0 +1,91 @@
+"""Calibration-only framed families: the photo as one part of a larger picture.
+
+The test split's screenshot and collage families (heldout.py) must stay unseen
+by every choice we make, so the region vectors that look for a photo inside a
+larger picture are chosen on these instead: written separately, with other
+layouts (an album page of pictures of mixed shapes with captions, a desktop
+window with a title bar, a side list and a comment box). Applied to the
+calibration originals only; their other pictures are ordinary training photos
+that are in neither split (splitbench.album_fillers).
+"""
+from __future__ import annotations
+
+import random
+from typing import Callable, Sequence
+
+from PIL import Image, ImageDraw, ImageFont
+
+FramedEdit = Callable[[Image.Image, random.Random, Sequence[Image.Image]], Image.Image]
+
+_WORDS = ["beach", "Grandma", "2017", "our trip", "the lake", "June", "party", "IMG", "view",
+          "Sunday", "garden", "new car", "museum", "snow", "dinner", "family"]
+
+
+def _text(rng: random.Random, n: int) -> str:
+    return " ".join(rng.choice(_WORDS) for _ in range(n))
+
+
+def _scaled(img: Image.Image, long_side: int) -> Image.Image:
+    w, h = img.size
+    s = long_side / max(w, h)
+    return img.resize((max(1, round(w * s)), max(1, round(h * s))), Image.BICUBIC)
+
+
+def album_page(img, rng, others):
+    """A printed-album / web-gallery page: 3-6 pictures of their own shapes in
+    rows on a plain page, a caption line under each, a heading on top."""
+    n = rng.randint(3, 6)
+    pics = [img] + list(others)[: n - 1]
+    rng.shuffle(pics)
+    per_row = rng.choice([2, 3])
+    gap = rng.randint(10, 40)
+    cell = rng.randint(220, 340)
+    page = rng.choice([(245, 245, 240), (28, 28, 30), (255, 255, 255), (60, 64, 72)])
+    ink = (30, 30, 30) if sum(page) > 380 else (220, 220, 220)
+    rows = (len(pics) + per_row - 1) // per_row
+    w = gap + per_row * (cell + gap)
+    h = 70 + rows * (cell + 34 + gap) + gap
+    out = Image.new("RGB", (w, h), page)
+    d = ImageDraw.Draw(out)
+    d.text((gap, 20), _text(rng, 3).title(), fill=ink, font=ImageFont.load_default())
+    for k, pic in enumerate(pics):
+        r, c = divmod(k, per_row)
+        p = _scaled(pic, cell)
+        x0 = gap + c * (cell + gap) + (cell - p.width) // 2
+        y0 = 70 + r * (cell + 34 + gap) + (cell - p.height) // 2
+        out.paste(p, (x0, y0))
+        d.text((gap + c * (cell + gap), 70 + r * (cell + 34 + gap) + cell + 8), _text(rng, 2),
+               fill=ink, font=ImageFont.load_default())
+    return out
+
+
+def desktop_window(img, rng, others):
+    """A desktop photo viewer window: title bar, a side list with small
+    thumbnails and names, the photo large in the content area, a comment box."""
+    w, h = rng.choice([(1280, 800), (1024, 768), (1440, 900)])
+    chrome = rng.choice([(236, 236, 236), (45, 45, 48)])
+    ink = (20, 20, 20) if chrome[0] > 128 else (230, 230, 230)
+    out = Image.new("RGB", (w, h), chrome)
+    d = ImageDraw.Draw(out)
+    d.rectangle((0, 0, w, 32), fill=tuple(max(0, v - 25) for v in chrome))
+    d.text((12, 10), f"{_text(rng, 1)}_{rng.randint(1000, 9999)}.jpg - Viewer", fill=ink,
+           font=ImageFont.load_default())
+    for k, colour in enumerate([(255, 95, 86), (255, 189, 46), (39, 201, 63)]):
+        d.ellipse((w - 80 + 24 * k, 10, w - 66 + 24 * k, 24), fill=colour)
+    side = rng.randint(160, 240)
+    for k, other in enumerate(list(others)[:5]):
+        y = 50 + k * 70
+        out.paste(_scaled(other, 56), (12, y))
+        d.text((78, y + 20), _text(rng, 1), fill=ink, font=ImageFont.load_default())
+    content = (side + 20, 50, w - 20, h - 110)
+    photo = _scaled(img, min(content[2] - content[0], content[3] - content[1]))
+    photo = _scaled(photo, int(max(photo.size) * rng.uniform(0.75, 1.0)))
+    x0 = content[0] + rng.randint(0, content[2] - content[0] - photo.width)
+    y0 = content[1] + rng.randint(0, content[3] - content[1] - photo.height)
+    out.paste(photo, (x0, y0))
+    d.rectangle((side + 20, h - 90, w - 20, h - 20), outline=ink, width=1)
+    d.text((side + 30, h - 80), _text(rng, 5), fill=ink, font=ImageFont.load_default())
+    return out
+
+
+FRAMED: dict[str, FramedEdit] = {"cal_album_page": album_page, "cal_desktop_window": desktop_window}
