@@ -45,3 +45,13 @@ class PhotoInfo:
     height: int
     format: str
     taken: str | None = None  # EXIF DateTimeOriginal as "YYYY-MM-DD HH:MM:SS"
+
+
+@dataclass(frozen=True)
+class RegionRef:
+    """A picture inside a photo (ml.model.regions): the photo's path and the box
+    as fractions of its width and height (left, top, right, bottom). The
+    verifier matches this part alone when a pair was found through it."""
+
+    path: Path
+    box: tuple[float, float, float, float]

@@ -19,6 +19,8 @@ class EmbedOutcome:
     vector: np.ndarray | None = None
     info: PhotoInfo | None = None
     error: str | None = None
+    regions: np.ndarray | None = None  # (k, dim) vectors of the pictures inside the photo
+    boxes: np.ndarray | None = None  # (k, 4) their boxes as fractions (photos.types.RegionRef)
 
 
 # Shown each photo an embedder decodes, in its decode thread: (path, upright RGB
@@ -70,6 +72,7 @@ class ScanResult:
     reference: tuple[Path, ...] = ()  # of those, the ones never offered for removal
     not_duplicates: frozenset = frozenset()  # frozensets of two content digests kept apart
     digests: dict = field(default_factory=dict)  # entry index -> content digest, as hashed
+    regions: object = None  # pairing.regions.Regions: the pictures inside photos, if any
 
     def root_of(self, entry: FileEntry) -> Path:
         return entry.root or self.root

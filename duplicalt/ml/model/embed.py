@@ -4,7 +4,9 @@
 CLIP's ``load()``; it implements scan.types.Embedder for the scan pipeline.
 One L2-normalised vector per photo; the sidecar's ``tta`` says which test-time
 views are pooled into it (``flip``: the photo and its mirror image, ``d8``: all 8
-rotations/mirrors) and ``trim_borders`` whether frames are cut off first.
+rotations/mirrors) and ``trim_borders`` whether frames are cut off first. With
+``regions`` > 0, up to that many pictures found inside a photo (an album page, a
+window, a screenshot: ml.model.regions) get vectors of their own beside it.
 
 Two engines run the same network: on a CPU, ONNX Runtime (onnx_engine: no torch
 import, ~2 s sooner to the first photo, faster convolutions); on CUDA or MPS,
@@ -27,6 +29,7 @@ import numpy as np
 
 from duplicalt.ml.model.model_file import ModelFile, read_model_file
 from duplicalt.ml.model.preprocess import Preprocess
+from duplicalt.ml.model.regions import region_boxes
 from duplicalt.photos.decode import DECODE_VERSION, UnreadableImage, load_photo
 from duplicalt.photos.types import PhotoInfo
 from duplicalt.scan.types import EmbedOutcome, KeepDecoded
@@ -35,24 +38,32 @@ VIEWS = {"none": 1, "flip": 2, "d8": 8}  # test-time views per photo
 ENGINES = ("auto", "onnx", "torch")
 
 
-def decode(path: Path, pre: Preprocess, keep: KeepDecoded | None = None
-           ) -> tuple[np.ndarray | None, PhotoInfo | None, str | None]:
-    """Decode + resize one photo (runs in a worker thread; Pillow drops the GIL).
-    ``keep`` is shown the decoded photo too (the pair matcher keeps a small copy
-    instead of decoding the file again)."""
+Decoded = tuple[list[np.ndarray] | None, PhotoInfo | None, str | None, np.ndarray | None]
+
+
+def decode(path: Path, pre: Preprocess, keep: KeepDecoded | None = None,
+           regions: int = 0) -> Decoded:
+    """Decode + resize one photo (runs in a worker thread; Pillow drops the GIL):
+    (arrays: the photo's, then its regions', info, error, (k, 4) region boxes as
+    fractions or None). ``keep`` is shown the decoded photo too (the pair matcher
+    keeps a small copy instead of decoding the file again)."""
     try:
         img, info = load_photo(path, target=pre.decode_target)
-        arr = pre.to_array(img)
+        arrs = [pre.to_array(img)]
+        boxes = region_boxes(img, regions) if regions else []
+        arrs += [pre.to_array(img.crop(b)) for b in boxes]
     except UnreadableImage as exc:
-        return None, None, str(exc)
+        return None, None, str(exc), None
     except Exception as exc:  # a decoder bug must not stop the scan
-        return None, None, f"decoder error ({exc.__class__.__name__}: {exc})"
+        return None, None, f"decoder error ({exc.__class__.__name__}: {exc})", None
     if keep is not None:
         try:
             keep(path, img, info, pre.decode_target)
         except Exception:  # best effort: the matcher decodes the file itself later
             pass
-    return arr, info, None
+    w, h = img.size
+    fractions = np.float32([(l / w, t / h, r / w, b / h) for l, t, r, b in boxes]) if boxes else None
+    return arrs, info, None, fractions
 
 
 def default_threads(workers: int) -> tuple[int, int]:
@@ -85,6 +96,9 @@ class BatchEmbedder:
         self.model_id = f"{found.sha256}:{self.preprocess.key}" + \
             (f":gem{self.gem_p:g}" if self.gem_p != 1.0 else "") + \
             (f":tta-{self.tta}" if self.tta != "none" else "") + f":dec{DECODE_VERSION}"
+        self.regions = int(found.meta.get("regions", 0))  # most region vectors per photo
+        if self.regions:
+            self.model_id += f":regions{self.regions}"
         self.dim = 8 * int(found.meta.get("width", 64))
         self.meta = found.meta
         self.sidecar = found.path
@@ -105,7 +119,8 @@ class BatchEmbedder:
             for start in range(0, len(paths), self.batch_size):
                 stop = min(start + self.batch_size, len(paths))
                 while nxt < min(len(paths), stop + 3 * self.batch_size):
-                    pending.append((nxt, pool.submit(decode, paths[nxt], self.preprocess, keep)))
+                    pending.append((nxt, pool.submit(decode, paths[nxt], self.preprocess, keep,
+                                                       self.regions)))
                     nxt += 1
                 batch = [pending.popleft() for _ in range(stop - start)]
                 yield self._run_batch([(i, f.result()) for i, f in batch])
@@ -114,25 +129,32 @@ class BatchEmbedder:
                 f.cancel()
             pool.shutdown(wait=True, cancel_futures=True)
 
-    def _run_batch(self, decoded) -> list[EmbedOutcome]:
-        good = [(i, arr, info) for i, (arr, info, _) in decoded if arr is not None]
+    def _run_batch(self, decoded: list[tuple[int, Decoded]]) -> list[EmbedOutcome]:
+        """One network batch for the photos and their regions; outcomes by index."""
+        good = [(i, arrs, info, boxes) for i, (arrs, info, _, boxes) in decoded if arrs]
         outs = [EmbedOutcome(i, error=err, info=info)
-                for i, (arr, info, err) in decoded if arr is None]
+                for i, (arrs, info, err, _) in decoded if not arrs]
         if good:
-            vecs = self.embed_arrays([arr for _, arr, _ in good])
-            outs += [EmbedOutcome(i, vector=v, info=info) for (i, _, info), v in zip(good, vecs)]
+            vecs = self.embed_arrays([a for _, arrs, _, _ in good for a in arrs])
+            at = 0
+            for i, arrs, info, boxes in good:
+                regions = vecs[at + 1:at + len(arrs)] if len(arrs) > 1 else None
+                outs.append(EmbedOutcome(i, vector=vecs[at], info=info, regions=regions,
+                                         boxes=boxes))
+                at += len(arrs)
         return sorted(outs, key=lambda o: o.index)
 
 
 OPTIONS = {"tta": str, "trim_borders": lambda v: str(v).lower() in ("1", "true", "yes"),
            "gem_p": float, "grayscale": lambda v: str(v).lower() in ("1", "true", "yes"),
-           "input_size": int, "trim_passes": int, "centre_pool": float}
+           "input_size": int, "trim_passes": int, "centre_pool": float, "regions": int}
 
 
 def with_options(found: ModelFile, options: dict | None) -> ModelFile:
     """The model with sidecar settings overridden (``duplicalt evaluate --set``):
     test-time views, border trimming, GeM exponent, grayscale, input size, the centre
-    pooled with the whole photo (``centre_pool``: its share of each side). The
+    pooled with the whole photo (``centre_pool``: its share of each side), the most
+    region vectors per photo (``regions``). The
     preprocessing is always built from the (overridden) sidecar."""
     options = options or {}
     unknown = set(options) - set(OPTIONS)

@@ -1,0 +1,56 @@
+import numpy as np
+from PIL import Image, ImageOps
+
+from duplicalt.ml.model.regions import region_boxes
+from tests.sample_photos import make_photo
+
+
+def page(pictures, gap=14, colour=(245, 245, 240)):
+    """Pictures side by side in a row on a plain page, each with a gap around it."""
+    w = sum(p.width for p in pictures) + gap * (len(pictures) + 1)
+    h = max(p.height for p in pictures) + 2 * gap + 40
+    out = Image.new("RGB", (w, h), colour)
+    boxes, x = [], gap
+    for p in pictures:
+        out.paste(p, (x, gap))
+        boxes.append((x, gap, x + p.width, gap + p.height))
+        x += p.width + gap
+    return out, boxes
+
+
+def overlap(a, b):
+    iw = max(0, min(a[2], b[2]) - max(a[0], b[0]))
+    ih = max(0, min(a[3], b[3]) - max(a[1], b[1]))
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - iw * ih
+    return iw * ih / union
+
+
+def test_finds_each_picture_of_a_page():
+    pics = [make_photo(s, (200, 150)) for s in (1, 2, 3)]
+    img, truth = page(pics)
+    found = region_boxes(img)
+    assert len(found) == 3
+    for box in truth:
+        assert max(overlap(box, f) for f in found) > 0.9
+
+
+def test_an_ordinary_or_framed_photo_has_no_region():
+    photo = make_photo(7, (320, 240))
+    assert region_boxes(photo) == []
+    assert region_boxes(ImageOps.expand(photo, border=30, fill=(255, 255, 255))) == []
+    assert region_boxes(Image.new("RGB", (300, 200), (9, 9, 9))) == []
+
+
+def test_small_pictures_and_the_limit():
+    pics = [make_photo(s, (200, 150)) for s in range(4)]
+    img, _ = page(pics + [make_photo(9, (30, 20))])
+    assert len(region_boxes(img)) == 4  # the 30 x 20 icon is no photo
+    assert len(region_boxes(img, max_regions=2)) == 2
+    assert region_boxes(img, max_regions=0) == []
+
+
+def test_boxes_are_in_the_pixels_of_the_given_image():
+    img, truth = page([make_photo(s, (600, 450)) for s in (4, 5)], gap=40)
+    found = sorted(region_boxes(img))
+    assert all(0 <= b[0] < b[2] <= img.width and 0 <= b[1] < b[3] <= img.height for b in found)
+    assert np.allclose(found, sorted(truth), atol=img.width / 256 * 3)
