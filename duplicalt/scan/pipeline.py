@@ -17,10 +17,11 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from duplicalt.photos.cache import Cache
+from duplicalt.scan.embedding import embed_representatives
 from duplicalt.pairing.grouping import centre_groups, neighbour_pairs
 from duplicalt.progress.meter import Meter
 from duplicalt.pairing.types import IDENTICAL, SIMILAR, Group, Member
-from duplicalt.scan.types import Embedder, KeepDecoded, ScanResult, ScanStats
+from duplicalt.scan.types import Embedder, ScanResult, ScanStats
 from duplicalt.photos.types import FileEntry, PhotoInfo, Unreadable
 from duplicalt.progress.meter import ProgressFn
 from duplicalt.pairing.verification import Verifier, accepted, nearest, verify_pairs
@@ -64,62 +65,6 @@ def identical_sets(files: Sequence[FileEntry], cache: Cache, progress: ProgressF
     for i in sorted(digests):
         same[digests[i]].append(i)
     return [idx for idx in same.values() if len(idx) > 1], bad
-
-
-def embed_entries(entries: Sequence[FileEntry], embedder: Embedder, cache: Cache,
-                  progress: ProgressFn | None, cancel: threading.Event,
-                  keep: KeepDecoded | None = None):
-    """Vectors and infos for ``entries``: cache hits first, the rest embedded in
-    batches (each decoded photo shown to ``keep``, when given) and written to
-    the cache batch by batch. Returns
-    (vectors: dict index->vec, infos: dict, errors: dict, newly_embedded: int)."""
-    vectors, infos, errors = {}, {}, {}
-    for i, (vec, info, err) in cache.get_embeddings(entries, embedder.model_id).items():
-        _store(i, vec, info, err, vectors, infos, errors)
-    todo = [i for i in range(len(entries)) if i not in vectors and i not in errors]
-    meter = Meter("embed", len(todo), progress)
-    if todo and not cancel.is_set():
-        batches = embedder.embed([entries[i].path for i in todo], keep=keep)
-        try:
-            for batch in batches:
-                rows = []
-                for out in batch:
-                    i = todo[out.index]
-                    vec = None if out.vector is None else _half(out.vector)
-                    _store(i, vec, out.info, out.error, vectors, infos, errors)
-                    rows.append((entries[i], vec, out.info, out.error))
-                cache.put_embeddings(rows, embedder.model_id)
-                meter.add(len(batch))
-                if cancel.is_set():
-                    break
-        finally:
-            close = getattr(batches, "close", None)
-            if close:
-                close()
-    return vectors, infos, errors, meter.done
-
-
-def _half(vec: np.ndarray) -> np.ndarray:
-    """float16, exactly as the cache stores it, so a cold scan and a warm re-scan
-    see identical vectors and so identical groups (and half the memory)."""
-    return np.asarray(vec, np.float32).astype(np.float16)
-
-
-def stack(vectors: dict[int, np.ndarray], rows: Sequence[int], dim: int) -> np.ndarray:
-    """The vectors of ``rows`` as one float16 matrix (1M x 512 = 1 GB)."""
-    matrix = np.empty((len(rows), dim), np.float16)
-    for r, k in enumerate(rows):
-        matrix[r] = vectors[k]
-    return matrix
-
-
-def _store(i, vec, info, err, vectors, infos, errors) -> None:
-    if info is not None:
-        infos[i] = info
-    if vec is not None:
-        vectors[i] = vec
-    else:
-        errors[i] = err or "could not be embedded"
 
 
 def similar_groups(entries: Sequence[FileEntry], infos: Sequence[PhotoInfo | None],
@@ -209,21 +154,6 @@ def keep_apart(pairs, entries: Sequence[FileEntry], not_duplicates, known: dict,
     return pairs if keep.all() else pairs.subset(keep)
 
 
-def _embed_representatives(files, sets, hash_bad, embedder: Embedder, cache: Cache,
-                           progress, cancel, verifier):
-    """Embed one file of each identical set (cache first); the vectors as one float16
-    matrix (the per-photo arrays are dropped here: for 1M photos another GB)."""
-    copies = {i for idx in sets for i in idx[1:]}
-    bad_paths = {u.path for u in hash_bad}
-    reps = [i for i in range(len(files)) if i not in copies and files[i].path not in bad_paths]
-    rep_entries = [files[i] for i in reps]
-    keep = getattr(verifier, "keep_decoded", None)  # the matcher reuses the embedder's decode
-    vectors, infos, errors, embedded = embed_entries(rep_entries, embedder, cache, progress,
-                                                     cancel, keep)
-    ok = sorted(vectors)
-    return copies, reps, rep_entries, ok, infos, errors, embedded, stack(vectors, ok, embedder.dim)
-
-
 def scan(root: Path | Sequence[Path], embedder: Embedder, threshold: float,
          cache: Cache | None = None, progress: ProgressFn | None = None,
          cancel: threading.Event | None = None, exclude: Iterable[Path] = (),
@@ -241,13 +171,13 @@ def scan(root: Path | Sequence[Path], embedder: Embedder, threshold: float,
     roots, refs = folders(root, reference)
     files, links, walk_bad = walk_roots(roots, exclude, cache, progress)
     sets, hash_bad = identical_sets(files, cache, progress, cancel)
-    copies, reps, rep_entries, ok, infos, errors, embedded, matrix = _embed_representatives(
-        files, sets, hash_bad, embedder, cache, progress, cancel, verifier)
+    copies, reps, rep_entries, ok, infos, errors, embedded, matrix, regions = \
+        embed_representatives(files, sets, hash_bad, embedder, cache, progress, cancel, verifier)
     entries = tuple(rep_entries[k] for k in ok)
     info_list = tuple(infos.get(k) for k in ok)
-    pairs = neighbour_pairs(matrix, threshold)
+    pairs = neighbour_pairs(matrix, threshold, regions=regions)
     if verifier is not None:
-        pairs = verify_pairs(nearest(pairs), entries, verifier, cache, progress, cancel)
+        pairs = verify_pairs(nearest(pairs), entries, verifier, cache, progress, cancel, regions)
     apart, digests = frozenset(not_duplicates), {}
     pairs = keep_apart(pairs, entries, apart, digests, cache)
     Meter("group", 1, progress).add(1)
@@ -263,4 +193,4 @@ def scan(root: Path | Sequence[Path], embedder: Embedder, threshold: float,
                           entries, info_list, matrix, accepted(pairs, verifier))),
                       tuple(sorted(unreadable, key=lambda u: str(u.path))), links, stats,
                       embedder.model_id, entries, info_list, matrix, identical, pairs, verifier,
-                      roots, refs, apart, digests)
+                      roots, refs, apart, digests, regions)

@@ -31,7 +31,7 @@ def regroup(result: ScanResult, threshold: float, cache: Cache | None = None,
     cache = cache or Cache(None)
     pairs = result.pairs
     if pairs is None or not pairs.covers(threshold):
-        pairs = neighbour_pairs(result.vectors, threshold)
+        pairs = neighbour_pairs(result.vectors, threshold, regions=result.regions)
         if result.verifier is not None:
             pairs = nearest(pairs)
             pairs = merge_scores(pairs, result.pairs) if result.pairs is not None else pairs
@@ -49,7 +49,7 @@ def _verify_above(pairs, threshold: float, result: ScanResult, cache: Cache, pro
     for a regroup that needs them)."""
     above = pairs.above(threshold)
     checked = verify_pairs(pairs.subset(above), result.entries, result.verifier, cache,
-                           progress, cancel)
+                           progress, cancel, result.regions)
     scores = scores_or_unverified(pairs)
     scores[above] = checked.scores
     return replace(pairs, scores=scores)
