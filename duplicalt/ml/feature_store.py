@@ -21,7 +21,7 @@ import numpy as np
 
 from duplicalt.ml.local_features import Features, dumps, loads, thumbnail
 from duplicalt.photos.decode import UnreadableImage, load_photo, same_decode
-from duplicalt.photos.types import PhotoInfo
+from duplicalt.photos.types import PhotoInfo, RegionRef
 
 CACHED_FEATURES = 4096  # feature sets in memory (~20 KB each)
 KEPT_MB = 128  # grey 320-px copies of decoded photos kept for the matcher (~77 KB each; 256
@@ -130,7 +130,11 @@ class FeatureStore:
                 self._cache.popitem(last=False)
         return mirror if mirrored else straight
 
-    def _views_of(self, path: Path) -> tuple[np.ndarray, np.ndarray] | None:
+    def _views_of(self, path: Path | RegionRef) -> tuple[np.ndarray, np.ndarray] | None:
+        """The grey and colour views of a photo, or of the region of one a pair
+        was found through (decoded so that the region alone fits ``side``)."""
+        if isinstance(path, RegionRef):
+            return self._region_views(path)
         with self._lock:
             views = self._kept_views.pop(path)
         if views is not None:
@@ -142,6 +146,20 @@ class FeatureStore:
         with self._lock:
             self.decoded += 1
         return self.views(img)
+
+    def _region_views(self, ref: RegionRef) -> tuple[np.ndarray, np.ndarray] | None:
+        l, t, r, b = ref.box
+        share = max(min(r - l, b - t), 0.05)
+        try:
+            img, _ = load_photo(ref.path, target=int(self.side / share))
+        except UnreadableImage:
+            return None
+        w, h = img.size
+        box = (int(l * w), int(t * h), max(int(l * w) + 1, round(r * w)),
+               max(int(t * h) + 1, round(b * h)))
+        with self._lock:
+            self.decoded += 1
+        return self.views(img.crop(box))
 
     def _orb_features(self, views: tuple[np.ndarray, np.ndarray], mirrored: bool
                       ) -> Features | None:

@@ -28,12 +28,14 @@ class Pairs:
     n: int
     scores: np.ndarray | None = None  # verifier scores per pair (see pairing.verification)
     excess: np.ndarray | None = None  # cosine minus the pair's background (pairing.density)
+    region: np.ndarray | None = None  # int32: the region found through (pairing.regions), -1 none
 
     def subset(self, keep: np.ndarray, floor: float | None = None) -> "Pairs":
         scores = None if self.scores is None else self.scores[keep]
         excess = None if self.excess is None else self.excess[keep]
+        region = None if self.region is None else self.region[keep]
         return Pairs(self.i[keep], self.j[keep], self.sim[keep],
-                     self.floor if floor is None else floor, self.n, scores, excess)
+                     self.floor if floor is None else floor, self.n, scores, excess, region)
 
     def covers(self, threshold: float) -> bool:
         """Whether these pairs were searched down to ``threshold`` (or lower)."""
@@ -50,10 +52,12 @@ class Pairs:
 
 
 def neighbour_pairs(vectors: np.ndarray, floor: float, block: int = BLOCK,
-                    exact_max: int = EXACT_MAX, k: int = K) -> Pairs:
+                    exact_max: int = EXACT_MAX, k: int = K, regions=None) -> Pairs:
     """Pairs with cosine >= floor among each photo's ``k`` nearest neighbours
     (all pairs >= floor when n <= k + 1), with their excess over the background
-    (float16 input is fine; searched in blocks of ``block`` query rows)."""
+    (float16 input is fine; searched in blocks of ``block`` query rows). With
+    ``regions`` (pairing.regions.Regions), the pairs found through the pictures
+    inside photos are added (``Pairs.region`` says which)."""
     n = len(vectors)
     if n < 2:
         empty = np.zeros(0, np.int64)
@@ -63,7 +67,12 @@ def neighbour_pairs(vectors: np.ndarray, floor: float, block: int = BLOCK,
     i, j, sim = pairs_above(nb, floor)
     bg = background(nb, density.RANK)
     del nb
-    return Pairs(i, j, sim, floor, n, None, density.excess(i, j, sim, bg))
+    pairs = Pairs(i, j, sim, floor, n, None, density.excess(i, j, sim, bg))
+    if regions is None or not len(regions):
+        return pairs
+    from duplicalt.pairing.regions import merged, region_pairs  # it builds on Pairs
+
+    return merged(pairs, region_pairs(regions, vectors, floor, bg))
 
 
 def _adjacency(pairs: Pairs) -> dict[int, dict[int, float]]:

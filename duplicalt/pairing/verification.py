@@ -19,7 +19,7 @@ from duplicalt.photos.cache import Cache
 from duplicalt.pairing import density
 from duplicalt.pairing.grouping import Pairs
 from duplicalt.progress.meter import Meter
-from duplicalt.photos.types import FileEntry
+from duplicalt.photos.types import FileEntry, RegionRef
 from duplicalt.progress.meter import ProgressFn
 
 UNVERIFIED = -2  # not checked (yet)
@@ -48,13 +48,19 @@ class Verifier(Protocol):
 
 def verify_pairs(pairs: Pairs, entries: Sequence[FileEntry], verifier: Verifier, cache: Cache,
                  progress: ProgressFn | None = None,
-                 cancel: threading.Event | None = None) -> Pairs:
-    """Fill ``pairs.scores`` for every pair not yet scored (cache first)."""
+                 cancel: threading.Event | None = None, regions=None) -> Pairs:
+    """Fill ``pairs.scores`` for every pair not yet scored (cache first). A pair
+    found through a region (``pairs.region``; ``regions``: the scan's
+    pairing.regions.Regions) is judged on that part of its photo alone, cached
+    under the verifier's name + ":region"."""
     scores = scores_or_unverified(pairs)
     todo = np.nonzero(scores == UNVERIFIED)[0]
-    keys = [(entries[pairs.i[k]], entries[pairs.j[k]]) for k in todo]
-    for k, score in cache.get_verified(keys, verifier.name).items():
-        scores[todo[k]] = score
+    via = _region_rows(pairs, regions)
+    for name, part in ((verifier.name, todo[via[todo] < 0]),
+                       (verifier.name + ":region", todo[via[todo] >= 0])):
+        keys = [(entries[pairs.i[k]], entries[pairs.j[k]]) for k in part]
+        for k, score in cache.get_verified(keys, name).items():
+            scores[part[k]] = score
     todo = [k for k in todo if scores[k] == UNVERIFIED]
     meter = Meter("verify", len(todo), progress)
     for start in range(0, len(todo), _BATCH):
@@ -63,11 +69,13 @@ def verify_pairs(pairs: Pairs, entries: Sequence[FileEntry], verifier: Verifier,
         chunk = todo[start:start + _BATCH]
         _load_features(verifier, cache, entries, pairs, chunk)
         rows = []
-        for k, score in zip(chunk, _scores(verifier, entries, pairs, chunk)):
+        for k, score in zip(chunk, _scores(verifier, entries, pairs, chunk, regions, via)):
             scores[k] = INCONCLUSIVE if score is None or score == NOT_JUDGED else int(score)
             if score != NOT_JUDGED:  # depends on the similarity, not on the two files alone
-                rows.append((entries[pairs.i[k]], entries[pairs.j[k]], int(scores[k])))
-        cache.put_verified(rows, verifier.name)
+                rows.append((via[k] >= 0, (entries[pairs.i[k]], entries[pairs.j[k]],
+                                           int(scores[k]))))
+        cache.put_verified([row for region, row in rows if not region], verifier.name)
+        cache.put_verified([row for region, row in rows if region], verifier.name + ":region")
         _store_features(verifier, cache, entries, pairs, chunk)
         meter.add(len(chunk))
     return replace(pairs, scores=scores)
@@ -80,8 +88,26 @@ def scores_or_unverified(pairs: Pairs) -> np.ndarray:
     return np.full(len(pairs.i), UNVERIFIED, np.int32)
 
 
-def _scores(verifier: Verifier, entries, pairs: Pairs, chunk) -> list:
-    paths = [(entries[pairs.i[k]].path, entries[pairs.j[k]].path) for k in chunk]
+def _region_rows(pairs: Pairs, regions) -> np.ndarray:
+    """Per pair the region it was found through, -1 for none (or no regions known)."""
+    if pairs.region is None or regions is None or not len(regions):
+        return np.full(len(pairs.i), -1, np.int64)
+    return pairs.region.astype(np.int64)
+
+
+def _side(entries, row: int, region: int, regions):
+    """What the verifier is shown of photo ``row``: its path, or the region of it
+    the pair was found through (photos.types.RegionRef)."""
+    path = entries[row].path
+    if region >= 0 and int(regions.owner[region]) == row:
+        return RegionRef(path, tuple(float(v) for v in regions.boxes[region]))
+    return path
+
+
+def _scores(verifier: Verifier, entries, pairs: Pairs, chunk, regions=None, via=None) -> list:
+    via = _region_rows(pairs, regions) if via is None else via
+    paths = [(_side(entries, int(pairs.i[k]), int(via[k]), regions),
+              _side(entries, int(pairs.j[k]), int(via[k]), regions)) for k in chunk]
     with_sims = getattr(verifier, "verify_similar", None)
     if with_sims is None:
         return verifier.verify(paths)

@@ -40,3 +40,33 @@ class PixelEmbedder:
                 except UnreadableImage as exc:
                     batch.append(EmbedOutcome(i, error=str(exc)))
             yield batch
+
+
+class RegionPixelEmbedder(PixelEmbedder):
+    """PixelEmbedder that also gives the pictures found inside a photo
+    (ml.model.regions) vectors of their own, as the real embedder does."""
+
+    def __init__(self, batch_size: int = 4) -> None:
+        super().__init__(batch_size, tag="pixels-regions-v1")
+
+    @staticmethod
+    def pixels(img) -> np.ndarray:
+        arr = np.asarray(img.convert("RGB").resize((8, 8), Image.BILINEAR), np.float32).ravel()
+        arr -= arr.mean()
+        return arr / (np.linalg.norm(arr) + 1e-9)
+
+    def embed(self, paths: Sequence[Path], keep=None):
+        from duplicalt.ml.model.regions import region_boxes
+
+        for start in range(0, len(paths), self.batch_size):
+            batch = []
+            for i in range(start, min(start + self.batch_size, len(paths))):
+                self.calls += 1
+                img, info = load_photo(paths[i])
+                boxes = region_boxes(img)
+                regions = np.stack([self.pixels(img.crop(b)) for b in boxes]) if boxes else None
+                fractions = np.float32([(b[0] / img.width, b[1] / img.height, b[2] / img.width,
+                                         b[3] / img.height) for b in boxes]) if boxes else None
+                batch.append(EmbedOutcome(i, self.pixels(img), info, regions=regions,
+                                          boxes=fractions))
+            yield batch

@@ -1,0 +1,117 @@
+"""Pairs found through region vectors: a picture inside a photo (an album
+page, a window, a screenshot) meets the whole of another photo.
+
+Each region vector is a query against the scan's photo vectors (never against
+other regions, never against its own photo): its ``k`` nearest photos, in
+blocks of queries and of photos, memory O(queries x k) plus one block's
+products. A pair's similarity is the best over the photo's own vector and its
+regions; its excess (pairing.density) is the region's cosine minus the larger
+of the region's background (its RANK-th nearest photo) and the partner's.
+Each pair remembers the region it was found through (``Pairs.region``, -1 for
+whole to whole), so the verifier can match that part alone.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from duplicalt.pairing import density
+from duplicalt.pairing.grouping import Pairs
+
+QUERY_BLOCK = 2048  # region rows per product
+BASE_BLOCK = 65536  # photo rows widened to float32 at once
+K = density.RANK + 8  # photos kept per region (the background is the RANK-th)
+
+
+@dataclass(frozen=True, eq=False)
+class Regions:
+    """Region vectors of a scan: ``owner[r]`` is the row (in the scan's photo
+    matrix) of the photo region r lies in; ``boxes[r]`` its box as fractions."""
+
+    vectors: np.ndarray  # (m, dim) float16
+    owner: np.ndarray  # (m,) int64
+    boxes: np.ndarray  # (m, 4) float32
+
+    @classmethod
+    def empty(cls, dim: int) -> "Regions":
+        return cls(np.zeros((0, dim), np.float16), np.zeros(0, np.int64), np.zeros((0, 4), np.float32))
+
+    def __len__(self) -> int:
+        return len(self.owner)
+
+
+def _nearest(queries: np.ndarray, owner: np.ndarray, base: np.ndarray, k: int):
+    """(idx (m, k) int64, sims (m, k) float32): each query's best base rows, its
+    owner excluded, most similar first (-1 / -inf padded)."""
+    m, n = len(queries), len(base)
+    k = max(1, min(k, n - 1))
+    idx = np.full((m, k), -1, np.int64)
+    sims = np.full((m, k), -np.inf, np.float32)
+    for qs in range(0, m, QUERY_BLOCK):
+        q = np.asarray(queries[qs:qs + QUERY_BLOCK], np.float32)
+        own = owner[qs:qs + QUERY_BLOCK]
+        best_i, best_s = idx[qs:qs + len(q)], sims[qs:qs + len(q)]
+        for bs in range(0, n, BASE_BLOCK):
+            s = q @ np.asarray(base[bs:bs + BASE_BLOCK], np.float32).T
+            rows = np.arange(bs, bs + s.shape[1])
+            s[own[:, None] == rows[None, :]] = -np.inf
+            cand_s = np.concatenate([best_s, s], axis=1)
+            cand_i = np.concatenate([best_i, np.broadcast_to(rows, s.shape)], axis=1)
+            top = np.argpartition(-cand_s, k - 1, axis=1)[:, :k] if k < cand_s.shape[1] \
+                else np.broadcast_to(np.arange(cand_s.shape[1]), cand_s.shape)
+            top = np.take_along_axis(top, np.argsort(-np.take_along_axis(cand_s, top, axis=1),
+                                                     axis=1, kind="stable"), axis=1)
+            best_s[:] = np.take_along_axis(cand_s, top, axis=1)
+            best_i[:] = np.take_along_axis(cand_i, top, axis=1)
+    idx[~np.isfinite(sims)] = -1
+    return idx, np.minimum(sims, 1.0)
+
+
+def region_pairs(regions: Regions, vectors: np.ndarray, floor: float, bg: np.ndarray,
+                 k: int = K) -> Pairs:
+    """Pairs (photo, photo) with a region of one within ``floor`` of the other's
+    vector, the best region per pair; ``bg`` is each photo's background."""
+    n = len(vectors)
+    if not len(regions) or n < 2:
+        empty = np.zeros(0, np.int64)
+        return Pairs(empty, empty, np.zeros(0, np.float32), floor, n, None,
+                     np.zeros(0, np.float32), np.zeros(0, np.int32))
+    with threadpool_limits(1, user_api="blas"):
+        idx, sims = _nearest(regions.vectors, regions.owner, vectors, k)
+    rank = min(density.RANK, idx.shape[1])
+    region_bg = sims[:, rank - 1] if rank else np.full(len(idx), -1.0, np.float32)
+    region_bg = np.where(np.isfinite(region_bg), region_bg, -1.0)
+    r, c = np.nonzero((idx >= 0) & (sims >= floor - 1e-6))
+    a, b, s = regions.owner[r], idx[r, c], sims[r, c]
+    ex = (s - np.maximum(region_bg[r], bg[b])).astype(np.float32)
+    i, j = np.minimum(a, b), np.maximum(a, b)
+    order = np.lexsort((-s, j, i))  # per pair the best region first
+    i, j, s, ex, r = i[order], j[order], s[order], ex[order], r[order]
+    first = np.r_[True, (i[1:] != i[:-1]) | (j[1:] != j[:-1])]
+    return Pairs(i[first], j[first], s[first].astype(np.float32), floor, n, None, ex[first],
+                 r[first].astype(np.int32))
+
+
+def merged(whole: Pairs, extra: Pairs) -> Pairs:
+    """The union of whole-to-whole and region pairs, one per photo pair: the
+    higher similarity wins (with its excess and region)."""
+    if not len(extra.i):
+        return whole if whole.region is not None else replace(
+            whole, region=np.full(len(whole.i), -1, np.int32))
+    n = max(whole.n, extra.n, 1)
+    region = whole.region if whole.region is not None else np.full(len(whole.i), -1, np.int32)
+    i = np.concatenate([whole.i, extra.i])
+    j = np.concatenate([whole.j, extra.j])
+    s = np.concatenate([whole.sim, extra.sim])
+    ex = np.concatenate([_excess(whole), _excess(extra)])
+    rg = np.concatenate([region, extra.region])
+    order = np.lexsort((-s, i * n + j))
+    key = (i * n + j)[order]
+    first = order[np.r_[True, key[1:] != key[:-1]]]
+    return Pairs(i[first], j[first], s[first], whole.floor, whole.n, None, ex[first], rg[first])
+
+
+def _excess(p: Pairs) -> np.ndarray:
+    return p.excess if p.excess is not None else np.full(len(p.i), np.inf, np.float32)

@@ -1,0 +1,63 @@
+import numpy as np
+
+from duplicalt.pairing.grouping import Pairs, neighbour_pairs
+from duplicalt.pairing.regions import Regions, merged, region_pairs
+
+
+def unit(rng, n, d=16):
+    x = rng.normal(size=(n, d)).astype(np.float32)
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+def test_region_pairs_match_an_exact_search():
+    rng = np.random.default_rng(0)
+    base = unit(rng, 60)
+    owner = rng.integers(0, 60, 25)
+    regions = Regions(unit(rng, 25).astype(np.float16), owner.astype(np.int64),
+                      np.tile(np.float32([0, 0, 0.5, 0.5]), (25, 1)))
+    got = region_pairs(regions, base.astype(np.float16), 0.2, np.zeros(60, np.float32), k=59)
+    exact = {}
+    sims = regions.vectors.astype(np.float32) @ base.astype(np.float16).astype(np.float32).T
+    for r in range(25):
+        for j in range(60):
+            if j != owner[r] and sims[r, j] >= 0.2 - 1e-6:
+                key = (min(owner[r], j), max(owner[r], j))
+                if sims[r, j] > exact.get(key, (-1, -1))[0]:
+                    exact[key] = (sims[r, j], r)
+    assert {(int(a), int(b)) for a, b in zip(got.i, got.j)} == set(exact)
+    for a, b, s, r in zip(got.i, got.j, got.sim, got.region):
+        assert abs(s - exact[(a, b)][0]) < 1e-3
+        assert owner[r] in (a, b)
+    assert (got.i < got.j).all()
+
+
+def test_a_region_never_pairs_its_own_photo():
+    base = np.eye(4, dtype=np.float16)
+    regions = Regions(base[[1]], np.array([1]), np.float32([[0, 0, 1, 1]]))
+    got = region_pairs(regions, base, -1.0, np.zeros(4, np.float32))
+    assert 1 not in {(int(a), int(b)) for a, b in zip(got.i, got.j) if a == b == 1}
+    assert all(not (a == 1 and b == 1) for a, b in zip(got.i, got.j))
+    assert len(got.i) == 3
+
+
+def test_merged_keeps_the_better_similarity_and_its_region():
+    whole = Pairs(np.array([0, 1]), np.array([2, 3]), np.float32([0.7, 0.4]), 0.3, 5, None,
+                  np.float32([0.1, 0.0]))
+    extra = Pairs(np.array([1, 0]), np.array([3, 4]), np.float32([0.9, 0.5]), 0.3, 5, None,
+                  np.float32([0.3, 0.2]), np.int32([7, 2]))
+    m = merged(whole, extra)
+    got = {(int(a), int(b)): (round(float(s), 3), int(r)) for a, b, s, r in zip(m.i, m.j, m.sim, m.region)}
+    assert got == {(0, 2): (0.7, -1), (1, 3): (0.9, 7), (0, 4): (0.5, 2)}
+
+
+def test_neighbour_pairs_adds_the_pairs_found_through_regions():
+    rng = np.random.default_rng(3)
+    base = unit(rng, 30, 32)
+    hidden = base[5] * 0.2 + unit(rng, 1, 32)[0]  # photo 12's region shows photo 5
+    regions = Regions(np.float16([base[5]]), np.array([12]), np.float32([[0.1, 0.1, 0.6, 0.6]]))
+    base[12] = hidden / np.linalg.norm(hidden)
+    plain = neighbour_pairs(base.astype(np.float16), 0.8)
+    both = neighbour_pairs(base.astype(np.float16), 0.8, regions=regions)
+    assert (5, 12) not in set(zip(plain.i.tolist(), plain.j.tolist()))
+    k = list(zip(both.i.tolist(), both.j.tolist())).index((5, 12))
+    assert both.region[k] == 0 and both.sim[k] > 0.99

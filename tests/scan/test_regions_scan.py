@@ -1,0 +1,57 @@
+"""A photo shown on an album page is found through the page's region vectors,
+and the matcher judges that part of the page alone."""
+import numpy as np
+from PIL import Image
+
+from duplicalt.ml.matcher import OrbMatcher
+from duplicalt.photos.cache import Cache
+from duplicalt.scan.pipeline import scan
+from duplicalt.scan.regroup import regroup
+from tests.scan.fake_embedder import PixelEmbedder, RegionPixelEmbedder
+from tests.sample_photos import make_photo, save
+
+
+def textured(seed: int, size=(360, 270)) -> Image.Image:
+    """A photo with enough fine texture for ORB (noise over the shapes)."""
+    rng = np.random.default_rng(seed)
+    base = np.asarray(make_photo(seed, size), np.int16)
+    noise = rng.integers(-60, 60, base.shape[:2])[..., None]
+    return Image.fromarray(np.clip(base + noise, 0, 255).astype(np.uint8))
+
+
+def album(tmp_path):
+    root = tmp_path / "lib"
+    shown = textured(1)
+    save(shown, root / "shown.png")
+    for s in (2, 3):
+        save(textured(s), root / f"other{s}.png")
+    page = Image.new("RGB", (3 * 180 + 4 * 20, 200), (240, 240, 235))
+    for k, pic in enumerate([textured(4), shown, textured(5)]):
+        page.paste(pic.resize((180, 135)), (20 + k * 200, 30))
+    save(page, root / "page.png")
+    return root
+
+
+def names(result):
+    return [sorted(m.entry.path.name for m in g.members) for g in result.similar]
+
+
+def test_the_page_groups_with_the_photo_it_shows(tmp_path):
+    root = album(tmp_path)
+    cache = Cache(tmp_path / "c.sqlite")
+    found = scan(root, RegionPixelEmbedder(), 0.9, cache=cache, verifier=OrbMatcher())
+    assert names(found) == [["page.png", "shown.png"]]
+    k = int(np.flatnonzero(found.pairs.scores >= 20)[0])
+    assert found.pairs.region[k] >= 0  # through the page's region, judged on it alone
+    warm = scan(root, RegionPixelEmbedder(), 0.9, cache=cache, verifier=OrbMatcher())
+    assert names(warm) == names(found) and warm.stats.embedded == 0
+    assert names(regroup(found, 0.95)) == names(found)
+    assert names(scan(root, PixelEmbedder(), 0.9, verifier=OrbMatcher())) == []
+
+
+def test_the_whole_page_does_not_pass_the_matcher(tmp_path):
+    """Without the region the matcher sees the whole page: the photo is a third
+    of it, and too small there for 20 inliers (why regions are judged alone)."""
+    root = album(tmp_path)
+    m = OrbMatcher()
+    assert (m.score(root / "page.png", root / "shown.png") or 0) < 20
