@@ -29,7 +29,7 @@ import numpy as np
 
 from duplicalt.ml.model.model_file import ModelFile, read_model_file
 from duplicalt.ml.model.preprocess import Preprocess
-from duplicalt.ml.model.regions import region_boxes
+from duplicalt.ml.model.regions import VERSION as REGIONS_VERSION, region_boxes
 from duplicalt.photos.decode import DECODE_VERSION, UnreadableImage, load_photo
 from duplicalt.photos.types import PhotoInfo
 from duplicalt.scan.types import EmbedOutcome, KeepDecoded
@@ -98,7 +98,7 @@ class BatchEmbedder:
             (f":tta-{self.tta}" if self.tta != "none" else "") + f":dec{DECODE_VERSION}"
         self.regions = int(found.meta.get("regions", 0))  # most region vectors per photo
         if self.regions:
-            self.model_id += f":regions{self.regions}"
+            self.model_id += f":regions{self.regions}v{REGIONS_VERSION}"
         self.dim = 8 * int(found.meta.get("width", 64))
         self.meta = found.meta
         self.sidecar = found.path

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
+VERSION = 2  # in the model id: region vectors of another version are embedded again
 ANALYSIS = 256  # long side of the copy the cuts are looked for in
 TOLERANCE = 20  # max channel difference from the line's median colour
 SHARE = 0.98  # share of a line's pixels within the tolerance for it to be plain
