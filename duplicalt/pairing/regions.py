@@ -80,8 +80,7 @@ def region_pairs(regions: Regions, vectors: np.ndarray, floor: float, bg: np.nda
                      np.zeros(0, np.float32), np.zeros(0, np.int32))
     with threadpool_limits(1, user_api="blas"):
         idx, sims = _nearest(regions.vectors, regions.owner, vectors, k)
-    rank = min(density.RANK, idx.shape[1])
-    region_bg = sims[:, rank - 1] if rank else np.full(len(idx), -1.0, np.float32)
+    region_bg = sims[:, min(density.RANK, idx.shape[1]) - 1]  # _nearest keeps k >= 1
     region_bg = np.where(np.isfinite(region_bg), region_bg, -1.0)
     r, c = np.nonzero((idx >= 0) & (sims >= floor - 1e-6))
     a, b, s = regions.owner[r], idx[r, c], sims[r, c]
@@ -97,11 +96,10 @@ def region_pairs(regions: Regions, vectors: np.ndarray, floor: float, bg: np.nda
 def merged(whole: Pairs, extra: Pairs) -> Pairs:
     """The union of whole-to-whole and region pairs, one per photo pair: the
     higher similarity wins (with its excess and region)."""
-    if not len(extra.i):
-        return whole if whole.region is not None else replace(
-            whole, region=np.full(len(whole.i), -1, np.int32))
-    n = max(whole.n, extra.n, 1)
     region = whole.region if whole.region is not None else np.full(len(whole.i), -1, np.int32)
+    if not len(extra.i):
+        return replace(whole, region=region)
+    n = max(whole.n, extra.n, 1)
     i = np.concatenate([whole.i, extra.i])
     j = np.concatenate([whole.j, extra.j])
     s = np.concatenate([whole.sim, extra.sim])

@@ -104,8 +104,7 @@ def _side(entries, row: int, region: int, regions):
     return path
 
 
-def _scores(verifier: Verifier, entries, pairs: Pairs, chunk, regions=None, via=None) -> list:
-    via = _region_rows(pairs, regions) if via is None else via
+def _scores(verifier: Verifier, entries, pairs: Pairs, chunk, regions, via) -> list:
     paths = [(_side(entries, int(pairs.i[k]), int(via[k]), regions),
               _side(entries, int(pairs.j[k]), int(via[k]), regions)) for k in chunk]
     with_sims = getattr(verifier, "verify_similar", None)
