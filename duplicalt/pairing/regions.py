@@ -33,10 +33,13 @@ class Regions:
     vectors: np.ndarray  # (m, dim) float16
     owner: np.ndarray  # (m,) int64
     boxes: np.ndarray  # (m, 4) float32
+    key: str = ""  # how the regions were found (the embedder's regions_key): a changed
+    # cut gives other boxes, so region verdicts are cached under it
 
     @classmethod
-    def empty(cls, dim: int) -> "Regions":
-        return cls(np.zeros((0, dim), np.float16), np.zeros(0, np.int64), np.zeros((0, 4), np.float32))
+    def empty(cls, dim: int, key: str = "") -> "Regions":
+        return cls(np.zeros((0, dim), np.float16), np.zeros(0, np.int64),
+                   np.zeros((0, 4), np.float32), key)
 
     def __len__(self) -> int:
         return len(self.owner)

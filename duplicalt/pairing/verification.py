@@ -52,12 +52,13 @@ def verify_pairs(pairs: Pairs, entries: Sequence[FileEntry], verifier: Verifier,
     """Fill ``pairs.scores`` for every pair not yet scored (cache first). A pair
     found through a region (``pairs.region``; ``regions``: the scan's
     pairing.regions.Regions) is judged on that part of its photo alone, cached
-    under the verifier's name + ":region"."""
+    under the verifier's name + ":region" + how the regions were found."""
     scores = scores_or_unverified(pairs)
     todo = np.nonzero(scores == UNVERIFIED)[0]
     via = _region_rows(pairs, regions)
+    region_name = _region_name(verifier, regions)
     for name, part in ((verifier.name, todo[via[todo] < 0]),
-                       (verifier.name + ":region", todo[via[todo] >= 0])):
+                       (region_name, todo[via[todo] >= 0])):
         keys = [(entries[pairs.i[k]], entries[pairs.j[k]]) for k in part]
         for k, score in cache.get_verified(keys, name).items():
             scores[part[k]] = score
@@ -75,7 +76,7 @@ def verify_pairs(pairs: Pairs, entries: Sequence[FileEntry], verifier: Verifier,
                 rows.append((via[k] >= 0, (entries[pairs.i[k]], entries[pairs.j[k]],
                                            int(scores[k]))))
         cache.put_verified([row for region, row in rows if not region], verifier.name)
-        cache.put_verified([row for region, row in rows if region], verifier.name + ":region")
+        cache.put_verified([row for region, row in rows if region], region_name)
         _store_features(verifier, cache, entries, pairs, chunk)
         meter.add(len(chunk))
     return replace(pairs, scores=scores)
@@ -86,6 +87,13 @@ def scores_or_unverified(pairs: Pairs) -> np.ndarray:
     if pairs.scores is not None:
         return pairs.scores.copy()
     return np.full(len(pairs.i), UNVERIFIED, np.int32)
+
+
+def _region_name(verifier: Verifier, regions) -> str:
+    """The cache name of region verdicts: a pair's region comes from its photos and
+    the way regions are found (Regions.key), so a changed cut is judged anew."""
+    key = getattr(regions, "key", "")
+    return f"{verifier.name}:region" + (f"-{key}" if key else "")
 
 
 def _region_rows(pairs: Pairs, regions) -> np.ndarray:

@@ -73,11 +73,12 @@ def embed_entries(entries: Sequence[FileEntry], embedder: Embedder, cache: Cache
     return blobs, infos, errors, meter.done
 
 
-def stack(blobs: dict[int, np.ndarray], rows: Sequence[int], dim: int
+def stack(blobs: dict[int, np.ndarray], rows: Sequence[int], dim: int, key: str = ""
           ) -> tuple[np.ndarray, Regions]:
     """The vectors of ``rows`` as one float16 matrix (1M x 512 = 1 GB; float16
     exactly as the cache stores them, so a cold scan and a warm re-scan see
-    identical vectors), and their region vectors (owner: the row here)."""
+    identical vectors), and their region vectors (owner: the row here; ``key``:
+    how they were found, see Regions)."""
     matrix = np.empty((len(rows), dim), np.float16)
     found = []
     for r, k in enumerate(rows):
@@ -86,10 +87,10 @@ def stack(blobs: dict[int, np.ndarray], rows: Sequence[int], dim: int
         if regions is not None:
             found.append((r, regions, boxes))
     if not found:
-        return matrix, Regions.empty(dim)
+        return matrix, Regions.empty(dim, key)
     owner = np.concatenate([np.full(len(g), r, np.int64) for r, g, _ in found])
     return matrix, Regions(np.concatenate([g for _, g, _ in found]).astype(np.float16), owner,
-                           np.concatenate([b for _, _, b in found]))
+                           np.concatenate([b for _, _, b in found]), key)
 
 
 def _store(i, blob, info, err, blobs, infos, errors) -> None:
@@ -114,5 +115,5 @@ def embed_representatives(files, sets, hash_bad, embedder: Embedder, cache: Cach
     blobs, infos, errors, embedded = embed_entries(rep_entries, embedder, cache, progress,
                                                    cancel, keep)
     ok = sorted(blobs)
-    matrix, regions = stack(blobs, ok, embedder.dim)
+    matrix, regions = stack(blobs, ok, embedder.dim, getattr(embedder, "regions_key", ""))
     return copies, reps, rep_entries, ok, infos, errors, embedded, matrix, regions

@@ -34,6 +34,7 @@ class Embedder(Protocol):
 
     model_id: str  # weights sha256 + preprocessing: part of every cache key
     dim: int
+    # Optional: ``regions_key``, how pictures inside photos are found (pairing.regions.Regions.key)
 
     def embed(self, paths: Sequence[Path], keep: KeepDecoded | None = None
               ) -> Iterator[list[EmbedOutcome]]:

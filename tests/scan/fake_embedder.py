@@ -46,8 +46,9 @@ class RegionPixelEmbedder(PixelEmbedder):
     """PixelEmbedder that also gives the pictures found inside a photo
     (ml.model.regions) vectors of their own, as the real embedder does."""
 
-    def __init__(self, batch_size: int = 4) -> None:
+    def __init__(self, batch_size: int = 4, regions_key: str = "xycut-v1") -> None:
         super().__init__(batch_size, tag="pixels-regions-v1")
+        self.regions_key = regions_key  # how regions are found: part of their verdicts' key
 
     @staticmethod
     def pixels(img) -> np.ndarray:

@@ -49,6 +49,35 @@ def test_the_page_groups_with_the_photo_it_shows(tmp_path):
     assert names(scan(root, PixelEmbedder(), 0.9, verifier=OrbMatcher())) == []
 
 
+class CountingMatcher(OrbMatcher):
+    def __init__(self):
+        super().__init__()
+        self.judged = []
+
+    def verify_similar(self, pairs, sims):
+        self.judged += pairs
+        return super().verify_similar(pairs, sims)
+
+
+def test_region_verdicts_are_cached_under_how_regions_were_found(tmp_path):
+    """A warm re-scan reuses the region verdict; another way of finding regions
+    (another box for the same pair of files) is judged anew, not read back."""
+    root = album(tmp_path)
+    cache = Cache(tmp_path / "c.sqlite")
+    first = CountingMatcher()
+    scan(root, RegionPixelEmbedder(), 0.9, cache=cache, verifier=first)
+    assert any(type(a).__name__ == "RegionRef" or type(b).__name__ == "RegionRef"
+               for a, b in first.judged)
+    warm = CountingMatcher()
+    scan(root, RegionPixelEmbedder(), 0.9, cache=cache, verifier=warm)
+    assert warm.judged == []
+    other = CountingMatcher()
+    found = scan(root, RegionPixelEmbedder(regions_key="xycut-v2"), 0.9, cache=cache,
+                 verifier=other)
+    assert [p for p in other.judged if "RegionRef" in {type(p[0]).__name__, type(p[1]).__name__}]
+    assert names(found) == [["page.png", "shown.png"]]
+
+
 def test_the_whole_page_does_not_pass_the_matcher(tmp_path):
     """Without the region the matcher sees the whole page: the photo is a third
     of it, and too small there for 20 inliers (why regions are judged alone)."""

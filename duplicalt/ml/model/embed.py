@@ -97,8 +97,9 @@ class BatchEmbedder:
             (f":gem{self.gem_p:g}" if self.gem_p != 1.0 else "") + \
             (f":tta-{self.tta}" if self.tta != "none" else "") + f":dec{DECODE_VERSION}"
         self.regions = int(found.meta.get("regions", 0))  # most region vectors per photo
+        self.regions_key = f"regions{self.regions}v{REGIONS_VERSION}" if self.regions else ""
         if self.regions:
-            self.model_id += f":regions{self.regions}v{REGIONS_VERSION}"
+            self.model_id += ":" + self.regions_key
         self.dim = 8 * int(found.meta.get("width", 64))
         self.meta = found.meta
         self.sidecar = found.path
