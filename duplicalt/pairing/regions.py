@@ -3,7 +3,7 @@ page, a window, a screenshot) meets the whole of another photo.
 
 Each region vector is a query against the scan's photo vectors (never against
 other regions, never against its own photo): its ``k`` nearest photos, in
-blocks of queries and of photos, memory O(queries x k) plus one block's
+blocks of queries and of photos, memory O(queries x k) plus one tile of
 products. A pair's similarity is the best over the photo's own vector and its
 regions; its excess (pairing.density) is the region's cosine minus the larger
 of the region's background (its RANK-th nearest photo) and the partner's.
@@ -20,8 +20,8 @@ from threadpoolctl import threadpool_limits
 from duplicalt.pairing import density
 from duplicalt.pairing.grouping import Pairs
 
-QUERY_BLOCK = 2048  # region rows per product
-BASE_BLOCK = 65536  # photo rows widened to float32 at once
+QUERY_BLOCK = 1024  # region rows per product
+TILE = 1 << 21  # similarities computed at once (8 MB, ~50 MB with their ranks and copies)
 K = density.RANK + 8  # photos kept per region (the background is the RANK-th)
 
 
@@ -47,27 +47,29 @@ class Regions:
 
 def _nearest(queries: np.ndarray, owner: np.ndarray, base: np.ndarray, k: int):
     """(idx (m, k) int64, sims (m, k) float32): each query's best base rows, its
-    owner excluded, most similar first (-1 / -inf padded)."""
+    owner excluded, most similar first (-1 / -inf padded). Products are taken
+    TILE similarities at a time, each tile cut to its best k before it meets the
+    running best, so memory is O(m k) plus one tile however many photos."""
     m, n = len(queries), len(base)
     k = max(1, min(k, n - 1))
     idx = np.full((m, k), -1, np.int64)
     sims = np.full((m, k), -np.inf, np.float32)
     for qs in range(0, m, QUERY_BLOCK):
         q = np.asarray(queries[qs:qs + QUERY_BLOCK], np.float32)
-        own = owner[qs:qs + QUERY_BLOCK]
-        best_i, best_s = idx[qs:qs + len(q)], sims[qs:qs + len(q)]
-        for bs in range(0, n, BASE_BLOCK):
-            s = q @ np.asarray(base[bs:bs + BASE_BLOCK], np.float32).T
-            rows = np.arange(bs, bs + s.shape[1])
-            s[own[:, None] == rows[None, :]] = -np.inf
-            cand_s = np.concatenate([best_s, s], axis=1)
-            cand_i = np.concatenate([best_i, np.broadcast_to(rows, s.shape)], axis=1)
-            top = np.argpartition(-cand_s, k - 1, axis=1)[:, :k] if k < cand_s.shape[1] \
-                else np.broadcast_to(np.arange(cand_s.shape[1]), cand_s.shape)
-            top = np.take_along_axis(top, np.argsort(-np.take_along_axis(cand_s, top, axis=1),
-                                                     axis=1, kind="stable"), axis=1)
-            best_s[:] = np.take_along_axis(cand_s, top, axis=1)
-            best_i[:] = np.take_along_axis(cand_i, top, axis=1)
+        own = owner[qs:qs + len(q)]
+        step = max(k + 1, TILE // len(q))
+        for bs in range(0, n, step):
+            s = q @ np.asarray(base[bs:bs + step], np.float32).T
+            hit = np.flatnonzero((own >= bs) & (own < bs + s.shape[1]))
+            s[hit, own[hit] - bs] = -np.inf
+            kk = min(k, s.shape[1])
+            top = np.argpartition(-s, kk - 1, axis=1)[:, :kk] if kk < s.shape[1] \
+                else np.broadcast_to(np.arange(kk), (len(q), kk))
+            cand_s = np.concatenate([sims[qs:qs + len(q)], np.take_along_axis(s, top, axis=1)], 1)
+            cand_i = np.concatenate([idx[qs:qs + len(q)], top + bs], 1)
+            best = np.argsort(-cand_s, axis=1, kind="stable")[:, :k]
+            sims[qs:qs + len(q)] = np.take_along_axis(cand_s, best, axis=1)
+            idx[qs:qs + len(q)] = np.take_along_axis(cand_i, best, axis=1)
     idx[~np.isfinite(sims)] = -1
     return idx, np.minimum(sims, 1.0)
 

@@ -61,3 +61,36 @@ def test_neighbour_pairs_adds_the_pairs_found_through_regions():
     assert (5, 12) not in set(zip(plain.i.tolist(), plain.j.tolist()))
     k = list(zip(both.i.tolist(), both.j.tolist())).index((5, 12))
     assert both.region[k] == 0 and both.sim[k] > 0.99
+
+
+def test_region_search_over_many_tiles_equals_one_tile(monkeypatch):
+    from duplicalt.pairing import regions as mod
+    rng = np.random.default_rng(3)
+    base = unit(rng, 300).astype(np.float16)
+    owner = rng.integers(0, 300, 40).astype(np.int64)
+    regions = Regions(unit(rng, 40).astype(np.float16), owner,
+                      np.tile(np.float32([0, 0, 1, 1]), (40, 1)))
+    one = region_pairs(regions, base, 0.1, np.zeros(300, np.float32), k=20)
+    monkeypatch.setattr(mod, "TILE", 7 * 16)  # 16 queries a block, 21 photos a tile
+    monkeypatch.setattr(mod, "QUERY_BLOCK", 16)
+    many = region_pairs(regions, base, 0.1, np.zeros(300, np.float32), k=20)
+    assert len(one.i) > 40
+    assert np.array_equal(one.i, many.i) and np.array_equal(one.j, many.j)
+    assert np.allclose(one.sim, many.sim)
+
+
+def test_region_search_memory_is_bounded_by_a_tile_not_by_the_library():
+    import tracemalloc
+    rng = np.random.default_rng(4)
+    n, m, d = 40000, 600, 32
+    base = unit(rng, n, d).astype(np.float16)
+    regions = Regions(unit(rng, m, d).astype(np.float16), rng.integers(0, n, m).astype(np.int64),
+                      np.zeros((m, 4), np.float32))
+    tracemalloc.start()
+    got = region_pairs(regions, base, 0.5, np.zeros(n, np.float32))
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert len(got.i) > 0
+    # one product of all regions against all photos would be m * n * 4 = 96 MB, and its
+    # ranks twice that; a tile is 8 MB
+    assert peak < 80e6, peak / 1e6

@@ -136,7 +136,11 @@ class BatchEmbedder:
         outs = [EmbedOutcome(i, error=err, info=info)
                 for i, (arrs, info, err, _) in decoded if not arrs]
         if good:
-            vecs = self.embed_arrays([a for _, arrs, _, _ in good for a in arrs])
+            flat = [a for _, arrs, _, _ in good for a in arrs]
+            # never more than a batch through the network at once: the engines keep work
+            # memory for the largest batch they were given, and regions make batches longer
+            vecs = np.concatenate([self.embed_arrays(flat[s:s + self.batch_size])
+                                   for s in range(0, len(flat), self.batch_size)])
             at = 0
             for i, arrs, info, boxes in good:
                 regions = vecs[at + 1:at + len(arrs)] if len(arrs) > 1 else None

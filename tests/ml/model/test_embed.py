@@ -148,3 +148,25 @@ def test_centre_pooling_keeps_the_mirror_and_frame_invariance(tiny_model):
     vecs = emb.embed_arrays([emb.preprocess.to_array(x) for x in [img] + copies])
     assert np.abs(vecs - vecs[0]).max() < 1e-5
     assert np.abs(vecs[0] - whole.embed_arrays([whole.preprocess.to_array(img)])[0]).max() > 1e-3
+
+
+def test_regions_never_make_a_network_batch_longer(tiny_model, tmp_path):
+    from tests.ml.model.test_regions import page
+    emb = _options_embedder(tiny_model, regions=6)
+    pages = [page([make_photo(10 * k + s, (200, 150)) for s in range(3)])[0] for k in range(4)]
+    paths = [save(p, tmp_path / f"page{k}.jpg") for k, p in enumerate(pages)]
+    sizes, embed_arrays = [], emb.embed_arrays
+
+    def recording(arrays):
+        sizes.append(len(arrays))
+        return embed_arrays(arrays)
+
+    emb.embed_arrays = recording
+    outs = [o for batch in emb.embed(paths) for o in batch]
+    assert all(o.regions is not None and len(o.regions) == 3 for o in outs)
+    assert max(sizes) <= emb.batch_size < 4 * 4  # 4 photos and 12 regions in one batch of 8
+    from duplicalt.ml.model.embed import decode
+    arrays = decode(paths[0], emb.preprocess, regions=6)[0]
+    alone = embed_arrays(arrays)  # the photo and its 3 regions in one call
+    assert np.abs(outs[0].vector - alone[0]).max() < 1e-4
+    assert np.abs(outs[0].regions - alone[1:]).max() < 1e-4
