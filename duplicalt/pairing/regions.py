@@ -98,6 +98,25 @@ def region_pairs(regions: Regions, vectors: np.ndarray, floor: float, bg: np.nda
                  r[first].astype(np.int32))
 
 
+def one_partner_per_page(pairs: Pairs, regions: Regions | None) -> Pairs:
+    """The pairs with each photo's region pairs cut to its best one. A photo that
+    shows several pictures of the library (an album page, a screenshot of a
+    gallery, a collage) would otherwise be the centre of one group holding all
+    of them, different photos grouped through it; it stays with the one picture
+    it shows best (whole-to-whole pairs are kept as they are)."""
+    if regions is None or not len(regions) or pairs.region is None:
+        return pairs
+    through = np.flatnonzero(pairs.region >= 0)
+    if len(through) < 2:
+        return pairs
+    page = regions.owner[pairs.region[through]]
+    order = np.lexsort((-pairs.sim[through], page))
+    best = order[np.r_[True, page[order][1:] != page[order][:-1]]]
+    keep = pairs.region < 0
+    keep[through[best]] = True
+    return pairs.subset(keep)
+
+
 def merged(whole: Pairs, extra: Pairs) -> Pairs:
     """The union of whole-to-whole and region pairs, one per photo pair: the
     higher similarity wins (with its excess and region)."""

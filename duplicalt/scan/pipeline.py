@@ -19,6 +19,7 @@ import numpy as np
 from duplicalt.photos.cache import Cache
 from duplicalt.scan.embedding import embed_representatives
 from duplicalt.pairing.grouping import centre_groups, neighbour_pairs
+from duplicalt.pairing.regions import one_partner_per_page
 from duplicalt.progress.meter import Meter
 from duplicalt.pairing.types import IDENTICAL, SIMILAR, Group, Member
 from duplicalt.scan.types import Embedder, ScanResult, ScanStats
@@ -190,7 +191,8 @@ def scan(root: Path | Sequence[Path], embedder: Embedder, threshold: float,
                       cancelled=cancel.is_set())
     return ScanResult(roots[0], threshold,
                       merge_identical(identical, similar_groups(
-                          entries, info_list, matrix, accepted(pairs, verifier))),
+                          entries, info_list, matrix,
+                          one_partner_per_page(accepted(pairs, verifier), regions))),
                       tuple(sorted(unreadable, key=lambda u: str(u.path))), links, stats,
                       embedder.model_id, entries, info_list, matrix, identical, pairs, verifier,
                       roots, refs, apart, digests, regions)

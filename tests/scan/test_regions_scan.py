@@ -84,3 +84,20 @@ def test_the_whole_page_does_not_pass_the_matcher(tmp_path):
     root = album(tmp_path)
     m = OrbMatcher()
     assert (m.score(root / "page.png", root / "shown.png") or 0) < 20
+
+
+def test_a_page_showing_two_library_photos_never_groups_them_together(tmp_path):
+    root = tmp_path / "lib"
+    first, second = textured(11), textured(12)
+    save(first, root / "first.png")
+    save(second, root / "second.png")
+    page = Image.new("RGB", (2 * 180 + 3 * 20, 200), (240, 240, 235))
+    for k, pic in enumerate([first, second]):
+        page.paste(pic.resize((180, 135)), (20 + k * 200, 30))
+    save(page, root / "page.png")
+    found = scan(root, RegionPixelEmbedder(), 0.9, verifier=OrbMatcher())
+    through = found.pairs.subset(found.pairs.region >= 0)
+    assert len(through.i) >= 2 and (through.scores >= 20).sum() >= 2  # both shown, both verified
+    groups = names(found)
+    assert len(groups) == 1 and "page.png" in groups[0] and len(groups[0]) == 2
+    assert names(regroup(found, 0.92)) == groups
