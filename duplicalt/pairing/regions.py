@@ -99,11 +99,12 @@ def region_pairs(regions: Regions, vectors: np.ndarray, floor: float, bg: np.nda
 
 
 def one_partner_per_page(pairs: Pairs, regions: Regions | None) -> Pairs:
-    """The pairs with each photo's region pairs cut to its best one. A photo that
-    shows several pictures of the library (an album page, a screenshot of a
-    gallery, a collage) would otherwise be the centre of one group holding all
-    of them, different photos grouped through it; it stays with the one picture
-    it shows best (whole-to-whole pairs are kept as they are)."""
+    """The pairs with each photo's region pairs cut to those through its best
+    region. A photo that shows several pictures of the library (an album page, a
+    screenshot of a gallery, a collage) would otherwise be the centre of one
+    group holding all of them, different photos grouped through it; it stays
+    with the picture it shows best and that picture's copies (the pairs through
+    that one region; whole-to-whole pairs are kept as they are)."""
     if regions is None or not len(regions) or pairs.region is None:
         return pairs
     through = np.flatnonzero(pairs.region >= 0)
@@ -111,9 +112,11 @@ def one_partner_per_page(pairs: Pairs, regions: Regions | None) -> Pairs:
         return pairs
     page = regions.owner[pairs.region[through]]
     order = np.lexsort((-pairs.sim[through], page))
-    best = order[np.r_[True, page[order][1:] != page[order][:-1]]]
+    first = order[np.r_[True, page[order][1:] != page[order][:-1]]]
+    best = np.full(int(page.max()) + 1, -1, np.int64)
+    best[page[first]] = pairs.region[through[first]]
     keep = pairs.region < 0
-    keep[through[best]] = True
+    keep[through] = pairs.region[through] == best[page]
     return pairs.subset(keep)
 
 

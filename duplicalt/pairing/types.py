@@ -16,6 +16,8 @@ class Member:
     info: PhotoInfo | None
     similarity: float  # to the group's centre (1.0 for the centre itself)
     copy_of: Path | None = None  # a byte-identical copy of this group member
+    shows_another: bool = False  # shows another member inside a larger picture (a page,
+    # a screenshot: found through one of its regions), so it is not that member's original
 
 
 @dataclass(frozen=True)

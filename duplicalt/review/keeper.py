@@ -3,16 +3,17 @@
 Two photos are compared rule by rule; the first rule that tells them apart
 decides, and its sentence is the reason shown:
 
-1. an added frame (border, letterbox, the filled corners of a rotated copy) marks the copy
-2. colour beats a grayscale copy
-3. an added caption or overlay (a small region that differs, with more edges) marks the copy
-4. camera EXIF (make/model) beats none
-5. a capture date beats none; the earlier date wins
-6. higher resolution
-7. much less compressed (JPEG quality 25+ higher)
-8. clearly sharper (Laplacian energy relative to contrast, 1.6x)
-9. the JPEG beats a lossless file that shows JPEG's 8x8 blocks (a re-encode)
-10. higher JPEG quality, then the larger file, then the shorter path, then the name
+1. a page, screenshot or collage that shows the other photo inside it is not its original
+2. an added frame (border, letterbox, the filled corners of a rotated copy) marks the copy
+3. colour beats a grayscale copy
+4. an added caption or overlay (a small region that differs, with more edges) marks the copy
+5. camera EXIF (make/model) beats none
+6. a capture date beats none; the earlier date wins
+7. higher resolution
+8. much less compressed (JPEG quality 25+ higher)
+9. clearly sharper (Laplacian energy relative to contrast, 1.6x)
+10. the JPEG beats a lossless file that shows JPEG's 8x8 blocks (a re-encode)
+11. higher JPEG quality, then the larger file, then the shorter path, then the name
 
 The photo that wins most comparisons is the keeper (ties: the one that won
 between them). Evidence comes from the file itself (review/evidence.py); a
@@ -20,7 +21,7 @@ member whose file cannot be read is judged on its listed facts alone.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -45,6 +46,7 @@ class KeeperFacts:
     taken: str | None = None
     path: str = ""  # the file to read evidence from ("" : facts only)
     mtime_ns: int = 0
+    shows_another: bool = False  # shows another member inside a larger picture
     ev: Evidence = field(default_factory=Evidence, compare=False)
 
 
@@ -57,7 +59,8 @@ def facts_of(member: Any, read: bool = True) -> KeeperFacts:
         f = KeeperFacts(str(member.get("rel") or member.get("path") or ""),
                         int(member.get("size") or 0), int(member.get("width") or 0),
                         int(member.get("height") or 0), member.get("taken") or None,
-                        str(member.get("path") or ""), int(member.get("mtime_ns") or 0))
+                        str(member.get("path") or ""), int(member.get("mtime_ns") or 0),
+                        bool(member.get("shows_another")))
     else:
         entry = getattr(member, "entry", member)  # Member wraps a FileEntry
         info = getattr(member, "info", member)
@@ -65,10 +68,10 @@ def facts_of(member: Any, read: bool = True) -> KeeperFacts:
         f = KeeperFacts(str(getattr(entry, "rel", "") or path),
                         int(getattr(entry, "size", 0) or 0), int(getattr(info, "width", 0) or 0),
                         int(getattr(info, "height", 0) or 0), getattr(info, "taken", None) or None,
-                        str(path or ""), int(getattr(entry, "mtime_ns", 0) or 0))
+                        str(path or ""), int(getattr(entry, "mtime_ns", 0) or 0),
+                        bool(getattr(member, "shows_another", False)))
     if read and f.path and not f.ev.format and Path(f.path).is_file():
-        f = KeeperFacts(f.rel, f.size, f.width, f.height, f.taken, f.path, f.mtime_ns,
-                        evidence(Path(f.path), f.size, f.mtime_ns))
+        f = replace(f, ev=evidence(Path(f.path), f.size, f.mtime_ns))
     return f
 
 
@@ -78,6 +81,13 @@ Rule = Callable[[KeeperFacts, KeeperFacts], "str | None"]  # a reason if a beats
 FRAMES = {"border": "the other photo has an added border or frame",
           "letterbox": "the other photo has added letterbox bars",
           "filled corners": "the other photo is a rotated copy (filled corners)"}
+
+
+def _shown_inside(a: KeeperFacts, b: KeeperFacts) -> str | None:
+    """b shows a inside a larger picture (an album page, a screenshot, a collage)."""
+    if b.shows_another and not a.shows_another:
+        return "the other file shows this photo inside a larger picture (a page or screenshot)"
+    return None
 
 
 def _frame(a: KeeperFacts, b: KeeperFacts) -> str | None:
@@ -194,7 +204,7 @@ def _name(a: KeeperFacts, b: KeeperFacts) -> str | None:
     return "first by name" if a.rel < b.rel else None
 
 
-RULES: tuple[Rule, ...] = (_frame, _colour, _overlay, _camera, _date, _resolution,
+RULES: tuple[Rule, ...] = (_shown_inside, _frame, _colour, _overlay, _camera, _date, _resolution,
                            _much_less_compressed, _sharper, _format, _quality, _size, _path, _name)
 
 

@@ -28,6 +28,7 @@ def member_dict(m: Member, reference: tuple[Path, ...] = ()) -> dict:
         "width": info and info.width, "height": info and info.height,
         "format": info.format if info else m.entry.kind.upper(), "taken": info and info.taken,
         "copy_of": _path(m.copy_of) if m.copy_of else None,
+        "shows_another": bool(m.shows_another),
         "root": _path(root) if root else None,
         "reference": bool(root and root in reference),
     }

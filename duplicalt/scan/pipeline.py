@@ -69,12 +69,15 @@ def identical_sets(files: Sequence[FileEntry], cache: Cache, progress: ProgressF
 
 
 def similar_groups(entries: Sequence[FileEntry], infos: Sequence[PhotoInfo | None],
-                   vectors: np.ndarray, pairs) -> tuple[Group, ...]:
+                   vectors: np.ndarray, pairs, regions=None) -> tuple[Group, ...]:
     groups = []
+    shown = pages(pairs, regions)
     for centre, members in centre_groups(pairs):
         idx = [centre] + [m for m, _ in members]
         sims = [1.0] + [round(float(s), 4) for _, s in members]
-        group_members = tuple(Member(entries[k], infos[k], s) for k, s in zip(idx, sims))
+        group_members = tuple(Member(entries[k], infos[k], s,
+                                     shows_another=bool(shown.get(k, set()) & set(idx)))
+                              for k, s in zip(idx, sims))
         pairwise: tuple = ()
         if len(idx) <= MAX_PAIRWISE:
             sub = vectors[idx].astype(np.float32)
@@ -83,6 +86,19 @@ def similar_groups(entries: Sequence[FileEntry], infos: Sequence[PhotoInfo | Non
                              for a in range(len(idx)) for b in range(a + 1, len(idx)))
         groups.append(Group(SIMILAR, group_members, pairwise))
     return tuple(groups)
+
+
+def pages(pairs, regions) -> dict[int, set[int]]:
+    """Each photo that shows others inside it (pairs found through its regions):
+    the rows it shows."""
+    out: dict[int, set[int]] = defaultdict(set)
+    if regions is None or not len(regions) or pairs.region is None:
+        return out
+    for k in np.flatnonzero(pairs.region >= 0).tolist():
+        owner = int(regions.owner[pairs.region[k]])
+        a, b = int(pairs.i[k]), int(pairs.j[k])
+        out[owner].add(b if owner == a else a)
+    return out
 
 
 def _identical_groups(files, sets, infos_by_file) -> tuple[Group, ...]:
@@ -111,7 +127,8 @@ def merge_identical(identical: Sequence[Group], similar: Sequence[Group]) -> tup
             members.append(m)
             slot.append(k)
             for copy in by_rep.get(m.entry.path, Group(IDENTICAL, (m,))).members[1:]:
-                members.append(replace(copy, similarity=m.similarity, copy_of=m.entry.path))
+                members.append(replace(copy, similarity=m.similarity, copy_of=m.entry.path,
+                                       shows_another=m.shows_another))
                 slot.append(k)
             used.add(m.entry.path)
         pair_sim = {(a, b): s for a, b, s in g.pairs}
@@ -192,7 +209,7 @@ def scan(root: Path | Sequence[Path], embedder: Embedder, threshold: float,
     return ScanResult(roots[0], threshold,
                       merge_identical(identical, similar_groups(
                           entries, info_list, matrix,
-                          one_partner_per_page(accepted(pairs, verifier), regions))),
+                          one_partner_per_page(accepted(pairs, verifier), regions), regions)),
                       tuple(sorted(unreadable, key=lambda u: str(u.path))), links, stats,
                       embedder.model_id, entries, info_list, matrix, identical, pairs, verifier,
                       roots, refs, apart, digests, regions)

@@ -41,7 +41,7 @@ def regroup(result: ScanResult, threshold: float, cache: Cache | None = None,
     chosen = keep_apart(one_partner_per_page(accepted(pairs.at(threshold), result.verifier),
                                              result.regions), result.entries,
                         result.not_duplicates, result.digests, cache)
-    groups = similar_groups(result.entries, result.infos, result.vectors, chosen)
+    groups = similar_groups(result.entries, result.infos, result.vectors, chosen, result.regions)
     return replace(result, threshold=threshold, groups=merge_identical(result.identical, groups),
                    pairs=pairs)
 

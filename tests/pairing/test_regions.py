@@ -96,13 +96,15 @@ def test_region_search_memory_is_bounded_by_a_tile_not_by_the_library():
     assert peak < 80e6, peak / 1e6
 
 
-def test_a_page_keeps_only_its_best_region_pair():
+def test_a_page_keeps_only_the_pairs_through_its_best_region():
     from duplicalt.pairing.regions import one_partner_per_page
     regions = Regions(np.zeros((3, 4), np.float16), np.array([0, 0, 5]),
                       np.zeros((3, 4), np.float32))
-    # photo 0 shows 1 (region 0) and 2 (region 1); photo 5 shows 4; 0-3 are whole copies
-    pairs = Pairs(np.array([0, 0, 0, 4]), np.array([1, 2, 3, 5]), np.float32([0.8, 0.9, 0.7, 0.6]),
-                  0.5, 6, None, None, np.int32([0, 1, -1, 2]))
+    # photo 0 shows 1 (region 0) and 2 and 6, a copy of 2 (region 1); photo 5 shows 4;
+    # 0-3 are whole copies
+    pairs = Pairs(np.array([0, 0, 0, 4, 0]), np.array([1, 2, 3, 5, 6]),
+                  np.float32([0.8, 0.9, 0.7, 0.6, 0.85]), 0.5, 7, None, None,
+                  np.int32([0, 1, -1, 2, 1]))
     got = one_partner_per_page(pairs, regions)
-    assert sorted(zip(got.i.tolist(), got.j.tolist())) == [(0, 2), (0, 3), (4, 5)]
+    assert sorted(zip(got.i.tolist(), got.j.tolist())) == [(0, 2), (0, 3), (0, 6), (4, 5)]
     assert one_partner_per_page(pairs, None) is pairs

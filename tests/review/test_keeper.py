@@ -150,3 +150,22 @@ def test_accepts_scan_members_and_json_dicts(tmp_path):
 def test_empty_group_is_an_error():
     with pytest.raises(ValueError):
         suggest_keeper([])
+
+
+def test_a_page_showing_the_photo_is_not_its_original(tmp_path):
+    from dataclasses import replace
+    img = photo()
+    a, b = tmp_path / "photo.jpg", tmp_path / "page.jpg"
+    img.save(a, quality=90)
+    page = Image.new("RGB", (img.width * 3, img.height * 2), (250, 250, 245))
+    page.paste(img, (20, 20))
+    page.save(b, quality=95)
+    plain = [member(a), member(b)]
+    assert suggest_keeper(plain)[0] == 1  # nothing else tells: the larger page wins
+    shown = [member(a), replace(member(b), shows_another=True)]
+    for order in (shown, shown[::-1]):
+        k, reason = suggest_keeper(order)
+        assert order[k].entry.rel == "photo.jpg" and "inside a larger picture" in reason
+    dicts = [{"rel": "page.jpg", "size": 9, "width": 300, "height": 300, "shows_another": True},
+             {"rel": "photo.jpg", "size": 5, "width": 100, "height": 100}]
+    assert suggest_keeper(dicts)[0] == 1

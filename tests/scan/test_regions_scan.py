@@ -7,6 +7,8 @@ from duplicalt.ml.matcher import OrbMatcher
 from duplicalt.photos.cache import Cache
 from duplicalt.scan.pipeline import scan
 from duplicalt.scan.regroup import regroup
+from duplicalt.review.keeper import suggest_keeper
+from duplicalt.review.report import group_dict
 from tests.scan.fake_embedder import PixelEmbedder, RegionPixelEmbedder
 from tests.sample_photos import make_photo, save
 
@@ -101,3 +103,12 @@ def test_a_page_showing_two_library_photos_never_groups_them_together(tmp_path):
     groups = names(found)
     assert len(groups) == 1 and "page.png" in groups[0] and len(groups[0]) == 2
     assert names(regroup(found, 0.92)) == groups
+    for result in (found, regroup(found, 0.92)):
+        (group,) = result.similar
+        flags = {m.entry.path.name: m.shows_another for m in group.members}
+        assert flags.pop("page.png") and not any(flags.values())
+        keep, _ = suggest_keeper(group.members)
+        assert group.members[keep].entry.path.name != "page.png"
+        assert group_dict(1, group)["files"][keep]["suggested"]
+        assert [f["shows_another"] for f in group_dict(1, group)["files"]] == \
+            [m.shows_another for m in group.members]
