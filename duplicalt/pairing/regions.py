@@ -93,7 +93,8 @@ def region_pairs(regions: Regions, vectors: np.ndarray, floor: float, bg: np.nda
     i, j = np.minimum(a, b), np.maximum(a, b)
     order = np.lexsort((-s, j, i))  # per pair the best region first
     i, j, s, ex, r = i[order], j[order], s[order], ex[order], r[order]
-    first = np.r_[True, (i[1:] != i[:-1]) | (j[1:] != j[:-1])]
+    first = np.ones(len(i), bool)  # no region may clear the floor: then no pair at all
+    first[1:] = (i[1:] != i[:-1]) | (j[1:] != j[:-1])
     return Pairs(i[first], j[first], s[first].astype(np.float32), floor, n, None, ex[first],
                  r[first].astype(np.int32))
 

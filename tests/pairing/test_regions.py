@@ -108,3 +108,12 @@ def test_a_page_keeps_only_the_pairs_through_its_best_region():
     got = one_partner_per_page(pairs, regions)
     assert sorted(zip(got.i.tolist(), got.j.tolist())) == [(0, 2), (0, 3), (0, 6), (4, 5)]
     assert one_partner_per_page(pairs, None) is pairs
+
+
+def test_regions_that_meet_nothing_above_the_floor_give_no_pairs():
+    base = np.eye(4, dtype=np.float16)
+    regions = Regions(np.float16([[0, 0, 0.6, 0.8]]), np.array([0]), np.float32([[0, 0, 1, 1]]))
+    got = region_pairs(regions, base, 0.9, np.zeros(4, np.float32))
+    assert len(got.i) == 0 and len(got.region) == 0
+    whole = neighbour_pairs(base.astype(np.float32), 0.9, regions=regions)
+    assert len(whole.i) == 0
