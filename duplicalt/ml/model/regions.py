@@ -100,6 +100,8 @@ def region_boxes(img: Image.Image, max_regions: int = MAX_REGIONS
         small = small.resize((max(1, round(small.width * scale)), max(1, round(small.height * scale))),
                              Image.BILINEAR, reducing_gap=2.0)
     a = np.asarray(small, dtype=np.int16)
+    if not _plain(a).any() and not _plain(a.transpose(1, 0, 2)).any():
+        return []  # no plain line at all (most photos): nothing to shrink or cut
     whole = _shrink(a, (0, 0, a.shape[1], a.shape[0]))
     if whole is None:
         return []
