@@ -73,7 +73,7 @@ def write_json(result: ScanResult, target: Path) -> None:
 
 
 CSV_FIELDS = ["group", "tier", "path", "similarity", "suggested", "width", "height",
-              "format", "size", "taken", "reference"]
+              "format", "size", "taken", "reference", "shows_another"]
 
 
 def write_csv(result: ScanResult, target: Path) -> None:
@@ -85,7 +85,8 @@ def write_csv(result: ScanResult, target: Path) -> None:
                 out.writerow([gid, g.tier, show(m["path"]), m["similarity"],
                               "yes" if m["suggested"] else "", m["width"], m["height"],
                               m["format"], m["size"], m["taken"] or "",
-                              "yes" if m["reference"] else ""])
+                              "yes" if m["reference"] else "",
+                              "yes" if m["shows_another"] else ""])
 
 
 def _size(n: int) -> str:
@@ -124,8 +125,9 @@ def summary(result: ScanResult) -> str:
         for m in group_dict(gid, g, result.reference)["files"]:
             dims = f"{m['width']}x{m['height']}" if m["width"] else "?"
             mark = "keep" if m["suggested"] else ("ref " if m["reference"] else "    ")
+            shows = "  (shows another inside it)" if m["shows_another"] else ""
             lines.append(f"  {mark} {m['similarity']:.3f}  {dims:>11} {m['format']:<5} "
-                         f"{_size(m['size']):>9}  {show(m['rel'])}")
+                         f"{_size(m['size']):>9}  {show(m['rel'])}{shows}")
     if len(result.groups) > MAX_LISTED_GROUPS:
         lines.append(f"\n... and {len(result.groups) - MAX_LISTED_GROUPS} more groups "
                      "(write them all with --json or --csv)")

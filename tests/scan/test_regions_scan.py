@@ -8,7 +8,7 @@ from duplicalt.photos.cache import Cache
 from duplicalt.scan.pipeline import scan
 from duplicalt.scan.regroup import regroup
 from duplicalt.review.keeper import suggest_keeper
-from duplicalt.review.report import group_dict
+from duplicalt.review.report import group_dict, summary
 from tests.scan.fake_embedder import PixelEmbedder, RegionPixelEmbedder
 from tests.sample_photos import make_photo, save
 
@@ -112,3 +112,15 @@ def test_a_page_showing_two_library_photos_never_groups_them_together(tmp_path):
         assert group_dict(1, group)["files"][keep]["suggested"]
         assert [f["shows_another"] for f in group_dict(1, group)["files"]] == \
             [m.shows_another for m in group.members]
+    listed = [ln for ln in summary(found).splitlines() if ln.strip().endswith(".png")
+              or "inside" in ln]
+    assert [("page.png" in ln, "shows another inside it" in ln) for ln in listed
+            if "page.png" in ln] == [(True, True)]
+    assert not any("shows another" in ln for ln in listed if "page.png" not in ln)
+    import csv
+    from duplicalt.review.report import write_csv
+    write_csv(found, tmp_path / "out.csv")
+    rows = list(csv.DictReader(open(tmp_path / "out.csv", encoding="utf-8")))
+    assert {r["path"].rsplit("/", 1)[-1]: r["shows_another"] for r in rows} == \
+        {"page.png": "yes", next(r["path"].rsplit("/", 1)[-1] for r in rows
+                                 if "page.png" not in r["path"]): ""}
