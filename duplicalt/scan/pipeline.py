@@ -71,34 +71,48 @@ def identical_sets(files: Sequence[FileEntry], cache: Cache, progress: ProgressF
 def similar_groups(entries: Sequence[FileEntry], infos: Sequence[PhotoInfo | None],
                    vectors: np.ndarray, pairs, regions=None) -> tuple[Group, ...]:
     groups = []
-    shown = pages(pairs, regions)
+    shown, through = pages(pairs, regions)
     for centre, members in centre_groups(pairs):
         idx = [centre] + [m for m, _ in members]
         sims = [1.0] + [round(float(s), 4) for _, s in members]
+        inside = set(idx)
         group_members = tuple(Member(entries[k], infos[k], s,
-                                     shows_another=bool(shown.get(k, set()) & set(idx)))
+                                     shows_another=bool(shown.get(k, set()) & inside))
                               for k, s in zip(idx, sims))
-        pairwise: tuple = ()
-        if len(idx) <= MAX_PAIRWISE:
-            sub = vectors[idx].astype(np.float32)
-            block = sub @ sub.T
-            pairwise = tuple((a, b, round(float(min(block[a, b], 1.0)), 4))
-                             for a in range(len(idx)) for b in range(a + 1, len(idx)))
+        pairwise = _pairwise(idx, vectors, shown, through) if len(idx) <= MAX_PAIRWISE else ()
         groups.append(Group(SIMILAR, group_members, pairwise))
     return tuple(groups)
 
 
-def pages(pairs, regions) -> dict[int, set[int]]:
+def _pairwise(idx: list[int], vectors: np.ndarray, shown, through) -> tuple:
+    """(a, b, similarity) between a group's members: their cosine, or for a page
+    and the picture it shows, the region's similarity when higher."""
+    sub = vectors[idx].astype(np.float32)
+    block = sub @ sub.T
+    pos = {k: n for n, k in enumerate(idx)}
+    for x, a in enumerate(idx):
+        for b in shown.get(a, ()):
+            if b in pos:
+                y = pos[b]
+                block[x, y] = block[y, x] = max(block[x, y], through[min(a, b), max(a, b)])
+    return tuple((a, b, round(float(min(block[a, b], 1.0)), 4))
+                 for a in range(len(idx)) for b in range(a + 1, len(idx)))
+
+
+def pages(pairs, regions) -> tuple[dict[int, set[int]], dict[tuple[int, int], float]]:
     """Each photo that shows others inside it (pairs found through its regions):
-    the rows it shows."""
+    the rows it shows; and those pairs' similarities (a region's, not the whole
+    photos' cosine)."""
     out: dict[int, set[int]] = defaultdict(set)
+    sims: dict[tuple[int, int], float] = {}
     if regions is None or not len(regions) or pairs.region is None:
-        return out
+        return out, sims
     for k in np.flatnonzero(pairs.region >= 0).tolist():
         owner = int(regions.owner[pairs.region[k]])
         a, b = int(pairs.i[k]), int(pairs.j[k])
         out[owner].add(b if owner == a else a)
-    return out
+        sims[a, b] = float(pairs.sim[k])
+    return out, sims
 
 
 def _identical_groups(files, sets, infos_by_file) -> tuple[Group, ...]:

@@ -106,6 +106,8 @@ def test_a_page_showing_two_library_photos_never_groups_them_together(tmp_path):
     for result in (found, regroup(found, 0.92)):
         (group,) = result.similar
         flags = {m.entry.path.name: m.shows_another for m in group.members}
+        (_, _, between), = group.pairs  # the region's similarity, not the whole page's cosine
+        assert between == max(m.similarity for m in group.members[1:]) >= 0.9
         assert flags.pop("page.png") and not any(flags.values())
         keep, _ = suggest_keeper(group.members)
         assert group.members[keep].entry.path.name != "page.png"

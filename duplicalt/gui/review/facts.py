@@ -35,7 +35,8 @@ def facts(m: Member, similarity: float | None = None) -> dict[str, str]:
         "File size": human_size(m.entry.size),
         "Format": (info.format if info else m.entry.kind).upper(),
         "Taken": (info.taken if info and info.taken else "no EXIF date"),
-        "Similarity": f"{m.similarity if similarity is None else similarity:.3f}",
+        "Similarity": f"{m.similarity if similarity is None else similarity:.3f}" +
+                      (" · contains the other" if m.shows_another else ""),
         "Path": m.entry.rel,
     }
 
