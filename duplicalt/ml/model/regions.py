@@ -45,11 +45,19 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(edges[::2].tolist(), edges[1::2].tolist()))
 
 
-def _shrink(a: np.ndarray, box: tuple[int, int, int, int]) -> tuple[int, int, int, int] | None:
-    """``box`` without the plain lines along its edges (None when all is plain)."""
+def _lines(a: np.ndarray, box) -> tuple[np.ndarray, np.ndarray]:
+    """Which rows and which columns of ``box`` are plain."""
     l, t, r, b = box
-    rows = np.flatnonzero(~_plain(a[t:b, l:r]))
-    cols = np.flatnonzero(~_plain(a[t:b, l:r].transpose(1, 0, 2)))
+    return _plain(a[t:b, l:r]), _plain(a[t:b, l:r].transpose(1, 0, 2))
+
+
+def _shrink(a: np.ndarray, box: tuple[int, int, int, int], lines=None
+            ) -> tuple[int, int, int, int] | None:
+    """``box`` without the plain lines along its edges (None when all is plain);
+    ``lines``: its rows' and columns' plainness, when already known."""
+    l, t, _, _ = box
+    plain_rows, plain_cols = lines if lines is not None else _lines(a, box)
+    rows, cols = np.flatnonzero(~plain_rows), np.flatnonzero(~plain_cols)
     if not len(rows) or not len(cols):
         return None
     return l + int(cols[0]), t + int(rows[0]), l + int(cols[-1]) + 1, t + int(rows[-1]) + 1
@@ -100,9 +108,11 @@ def region_boxes(img: Image.Image, max_regions: int = MAX_REGIONS
         small = small.resize((max(1, round(small.width * scale)), max(1, round(small.height * scale))),
                              Image.BILINEAR, reducing_gap=2.0)
     a = np.asarray(small, dtype=np.int16)
-    if not _plain(a).any() and not _plain(a.transpose(1, 0, 2)).any():
+    box = (0, 0, a.shape[1], a.shape[0])
+    lines = _lines(a, box)
+    if not lines[0].any() and not lines[1].any():
         return []  # no plain line at all (most photos): nothing to shrink or cut
-    whole = _shrink(a, (0, 0, a.shape[1], a.shape[0]))
+    whole = _shrink(a, box, lines)
     if whole is None:
         return []
     leaves: list = []
