@@ -121,6 +121,18 @@ def one_partner_per_page(pairs: Pairs, regions: Regions | None) -> Pairs:
     return pairs.subset(keep)
 
 
+def shown_by_page(pairs: Pairs, regions: Regions | None) -> dict[int, dict[int, float]]:
+    """Each photo that shows others inside it: {page row: {shown row: the
+    region's similarity}} over the pairs found through its regions."""
+    out: dict[int, dict[int, float]] = {}
+    if regions is None or not len(regions) or pairs.region is None:
+        return out
+    for k in np.flatnonzero(pairs.region >= 0).tolist():
+        page, a, b = int(regions.owner[pairs.region[k]]), int(pairs.i[k]), int(pairs.j[k])
+        out.setdefault(page, {})[b if page == a else a] = float(pairs.sim[k])
+    return out
+
+
 def merged(whole: Pairs, extra: Pairs) -> Pairs:
     """The union of whole-to-whole and region pairs, one per photo pair: the
     higher similarity wins (with its excess and region)."""

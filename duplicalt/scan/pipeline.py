@@ -19,7 +19,7 @@ import numpy as np
 from duplicalt.photos.cache import Cache
 from duplicalt.scan.embedding import embed_representatives
 from duplicalt.pairing.grouping import centre_groups, neighbour_pairs
-from duplicalt.pairing.regions import one_partner_per_page
+from duplicalt.pairing.regions import one_partner_per_page, shown_by_page
 from duplicalt.progress.meter import Meter
 from duplicalt.pairing.types import IDENTICAL, SIMILAR, Group, Member
 from duplicalt.scan.types import Embedder, ScanResult, ScanStats
@@ -70,49 +70,36 @@ def identical_sets(files: Sequence[FileEntry], cache: Cache, progress: ProgressF
 
 def similar_groups(entries: Sequence[FileEntry], infos: Sequence[PhotoInfo | None],
                    vectors: np.ndarray, pairs, regions=None) -> tuple[Group, ...]:
+    """Centre groups of the accepted ``pairs``; a page's region pairs are first
+    cut to its best region (pairing.regions.one_partner_per_page)."""
+    pairs = one_partner_per_page(pairs, regions)
+    shown = shown_by_page(pairs, regions)
     groups = []
-    shown, through = pages(pairs, regions)
     for centre, members in centre_groups(pairs):
         idx = [centre] + [m for m, _ in members]
         sims = [1.0] + [round(float(s), 4) for _, s in members]
         inside = set(idx)
         group_members = tuple(Member(entries[k], infos[k], s,
-                                     shows_another=bool(shown.get(k, set()) & inside))
+                                     shows_another=not shown.get(k, {}).keys().isdisjoint(inside))
                               for k, s in zip(idx, sims))
-        pairwise = _pairwise(idx, vectors, shown, through) if len(idx) <= MAX_PAIRWISE else ()
+        pairwise = _pairwise(idx, vectors, shown) if len(idx) <= MAX_PAIRWISE else ()
         groups.append(Group(SIMILAR, group_members, pairwise))
     return tuple(groups)
 
 
-def _pairwise(idx: list[int], vectors: np.ndarray, shown, through) -> tuple:
+def _pairwise(idx: list[int], vectors: np.ndarray, shown: dict[int, dict[int, float]]) -> tuple:
     """(a, b, similarity) between a group's members: their cosine, or for a page
     and the picture it shows, the region's similarity when higher."""
     sub = vectors[idx].astype(np.float32)
     block = sub @ sub.T
     pos = {k: n for n, k in enumerate(idx)}
-    for x, a in enumerate(idx):
-        for b in shown.get(a, ()):
-            if b in pos:
-                y = pos[b]
-                block[x, y] = block[y, x] = max(block[x, y], through[min(a, b), max(a, b)])
+    for x, page in enumerate(idx):
+        for other, s in shown.get(page, {}).items():
+            if other in pos:
+                y = pos[other]
+                block[x, y] = block[y, x] = max(block[x, y], s)
     return tuple((a, b, round(float(min(block[a, b], 1.0)), 4))
                  for a in range(len(idx)) for b in range(a + 1, len(idx)))
-
-
-def pages(pairs, regions) -> tuple[dict[int, set[int]], dict[tuple[int, int], float]]:
-    """Each photo that shows others inside it (pairs found through its regions):
-    the rows it shows; and those pairs' similarities (a region's, not the whole
-    photos' cosine)."""
-    out: dict[int, set[int]] = defaultdict(set)
-    sims: dict[tuple[int, int], float] = {}
-    if regions is None or not len(regions) or pairs.region is None:
-        return out, sims
-    for k in np.flatnonzero(pairs.region >= 0).tolist():
-        owner = int(regions.owner[pairs.region[k]])
-        a, b = int(pairs.i[k]), int(pairs.j[k])
-        out[owner].add(b if owner == a else a)
-        sims[a, b] = float(pairs.sim[k])
-    return out, sims
 
 
 def _identical_groups(files, sets, infos_by_file) -> tuple[Group, ...]:
@@ -222,8 +209,7 @@ def scan(root: Path | Sequence[Path], embedder: Embedder, threshold: float,
                       cancelled=cancel.is_set())
     return ScanResult(roots[0], threshold,
                       merge_identical(identical, similar_groups(
-                          entries, info_list, matrix,
-                          one_partner_per_page(accepted(pairs, verifier), regions), regions)),
+                          entries, info_list, matrix, accepted(pairs, verifier), regions)),
                       tuple(sorted(unreadable, key=lambda u: str(u.path))), links, stats,
                       embedder.model_id, entries, info_list, matrix, identical, pairs, verifier,
                       roots, refs, apart, digests, regions)

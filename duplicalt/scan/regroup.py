@@ -11,7 +11,6 @@ import threading
 from dataclasses import replace
 
 from duplicalt.pairing.grouping import neighbour_pairs
-from duplicalt.pairing.regions import one_partner_per_page
 from duplicalt.pairing.verification import (UNVERIFIED, accepted, merge_scores, nearest,
                                             scores_or_unverified, verify_pairs)
 from duplicalt.photos.cache import Cache
@@ -38,8 +37,7 @@ def regroup(result: ScanResult, threshold: float, cache: Cache | None = None,
             pairs = merge_scores(pairs, result.pairs) if result.pairs is not None else pairs
     if result.verifier is not None and _unchecked(pairs, threshold):
         pairs = _verify_above(pairs, threshold, result, cache, progress, cancel)
-    chosen = keep_apart(one_partner_per_page(accepted(pairs.at(threshold), result.verifier),
-                                             result.regions), result.entries,
+    chosen = keep_apart(accepted(pairs.at(threshold), result.verifier), result.entries,
                         result.not_duplicates, result.digests, cache)
     groups = similar_groups(result.entries, result.infos, result.vectors, chosen, result.regions)
     return replace(result, threshold=threshold, groups=merge_identical(result.identical, groups),

@@ -126,3 +126,23 @@ def test_a_page_showing_two_library_photos_never_groups_them_together(tmp_path):
     assert {r["path"].rsplit("/", 1)[-1]: r["shows_another"] for r in rows} == \
         {"page.png": "yes", next(r["path"].rsplit("/", 1)[-1] for r in rows
                                  if "page.png" not in r["path"]): ""}
+
+
+def test_a_page_kept_apart_from_its_best_picture_falls_back_alike_on_scan_and_regroup(tmp_path):
+    from duplicalt.scan.pipeline import content_digest
+    root = tmp_path / "lib"
+    first, second = textured(11), textured(12)
+    save(first, root / "first.png")
+    save(second, root / "second.png")
+    page = Image.new("RGB", (2 * 180 + 3 * 20, 200), (240, 240, 235))
+    for k, pic in enumerate([first, second]):
+        page.paste(pic.resize((180, 135)), (20 + k * 200, 30))
+    save(page, root / "page.png")
+    (shown,) = [n for g in names(scan(root, RegionPixelEmbedder(), 0.9, verifier=OrbMatcher()))
+                for n in g if n != "page.png"]
+    apart = frozenset({frozenset((content_digest(root / "page.png"), content_digest(root / shown)))})
+    found = scan(root, RegionPixelEmbedder(), 0.9, verifier=OrbMatcher(), not_duplicates=apart)
+    other = "second.png" if shown == "first.png" else "first.png"
+    assert names(found) == [sorted(["page.png", other])]  # the next picture on the page
+    assert not found.pairs.covers(0.8)  # a new search, the kept-apart pair among its pairs
+    assert names(regroup(found, 0.8)) == names(found)
