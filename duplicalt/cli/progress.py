@@ -54,8 +54,8 @@ class ProgressBar:
             return f"{p.stage:<6} {p.done} {unit}"
         frac = min(p.done / p.total, 1.0)
         bar = "#" * int(frac * self.width)
-        return (f"{p.stage:<6} [{bar:<{self.width}}] {p.done}/{p.total} {frac:4.0%}  "
-                f"{p.rate:6.1f} {unit}/s  ETA {format_eta(p.eta_s)}")
+        speed = f"{p.rate:6.1f} {unit}/s  ETA {format_eta(p.eta_s)}" if p.rate > 0 else ""
+        return f"{p.stage:<6} [{bar:<{self.width}}] {p.done}/{p.total} {frac:4.0%}  {speed}".rstrip()
 
     def close(self) -> None:
         if self.tty and self.stage:

@@ -21,6 +21,9 @@ ProgressFn = Callable[[Progress], None]
 
 
 
+MIN_ELAPSED = 0.1  # seconds a stage must have run for its rate to mean something
+
+
 class Meter:
     """Rate and ETA for one stage, reported through the progress callback."""
 
@@ -33,7 +36,9 @@ class Meter:
         self.done += n
         if self.progress is None:
             return
-        elapsed = max(time.monotonic() - self.start, 1e-9)
-        rate = self.done / elapsed
+        elapsed = time.monotonic() - self.start
+        # a rate over less than a tenth of a second is noise (38,219 cached hashes
+        # in 8 us read as 4.9e9 files/s): unknown (0) until there is a real one
+        rate = self.done / elapsed if elapsed >= MIN_ELAPSED else 0.0
         eta = (self.total - self.done) / rate if rate > 0 else None
         self.progress(Progress(self.stage, self.done, self.total, rate, eta, message))

@@ -21,6 +21,8 @@ def test_bar_line_shows_count_fraction_rate_and_eta():
     line = bar.line(Progress("embed", 5, 10, 2.5, 2.0))
     assert "[#####     ]" in line and "5/10" in line and "50%" in line
     assert "2.5 photos/s" in line and "ETA 0m02s" in line
+    unknown = bar.line(Progress("hash", 10, 10, 0.0, None))  # done before a rate meant anything
+    assert unknown.endswith("10/10 100%") and "/s" not in unknown
 
 
 def test_a_pipe_gets_whole_lines_and_a_terminal_redraws_one():
