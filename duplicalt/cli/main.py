@@ -121,13 +121,13 @@ def _not_duplicates(args) -> frozenset:
     return store.pairs()
 
 
-def _write_reports(result, args) -> int:
+def _write_reports(result, args, store=None) -> int:
     from duplicalt.review import report
 
     for writer, target in ((report.write_json, args.json_out), (report.write_csv, args.csv_out)):
         if target:
             try:
-                writer(result, target)
+                writer(result, target, store)
             except OSError as exc:
                 return _fail(f"cannot write {target}: {exc.strerror or exc}")
             print(f"Wrote {target}")
@@ -169,9 +169,11 @@ def cmd_scan(args) -> int:
                           reference=args.reference, not_duplicates=apart)
     finally:
         bar.close()
+    try:  # the keeper evidence of grouped photos is kept in the cache for the next report
+        print(report.summary(result, cache))
+        return _write_reports(result, args, cache) or (130 if result.stats.cancelled else 0)
+    finally:
         cache.close()
-    print(report.summary(result))
-    return _write_reports(result, args) or (130 if result.stats.cancelled else 0)
 
 
 def _fail(message: str, code: int = 2) -> int:

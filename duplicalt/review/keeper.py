@@ -134,8 +134,22 @@ def _fitted_diff(ta: np.ndarray, tb: np.ndarray) -> np.ndarray:
     keep = first <= np.quantile(first, 0.8)
     if keep.sum() < 16:
         return first.reshape(ta.shape)
-    slope, offset = np.polyfit(y[keep], x[keep], 1)
+    slope, offset = _line(y[keep], x[keep])
     return np.abs(ta - (slope * tb + offset))
+
+
+def _line(y: np.ndarray, x: np.ndarray) -> tuple[float, float]:
+    """The least-squares x ~ slope * y + offset, in closed form (np.polyfit took
+    0.9 ms a pair, most of a 45k library's keeper time); polyfit itself where
+    y is (nearly) constant."""
+    y64, x64 = y.astype(np.float64), x.astype(np.float64)
+    dy = y64 - y64.mean()
+    var = float(dy @ dy)
+    if var <= 1e-9 * len(y64):
+        slope, offset = np.polyfit(y, x, 1)
+        return float(slope), float(offset)
+    slope = float(dy @ (x64 - x64.mean())) / var
+    return slope, float(x64.mean() - slope * y64.mean())
 
 
 def _edges(t: np.ndarray) -> np.ndarray:

@@ -45,7 +45,9 @@ def group_dict(gid: int, g: Group, reference: tuple[Path, ...] = ()) -> dict:
             "pairs": [list(p) for p in g.pairs]}
 
 
-def to_dict(result: ScanResult) -> dict:
+def to_dict(result: ScanResult, store=None) -> dict:
+    """The scan as a JSON-ready dict; keeper evidence from ``store`` (the scan's
+    cache, evidence_store) where it holds it."""
     return {
         "version": JSON_VERSION,
         "root": _path(result.root),
@@ -55,16 +57,16 @@ def to_dict(result: ScanResult) -> dict:
         "model": result.model_id,
         "cancelled": result.stats.cancelled,
         "stats": {k: getattr(result.stats, k) for k in result.stats.__dataclass_fields__},
-        "groups": _group_dicts(result),
+        "groups": _group_dicts(result, store),
         "unreadable": [{"path": _path(u.path), "reason": u.reason} for u in result.unreadable],
         "links": [{"path": _path(l.path), "target": _path(l.target), "kind": l.kind}
                   for l in result.links],
     }
 
 
-def write_json(result: ScanResult, target: Path) -> None:
+def write_json(result: ScanResult, target: Path, store=None) -> None:
     """The scan as JSON, sealed (review/seal.py) so that apply moves only what it listed."""
-    doc = to_dict(result)
+    doc = to_dict(result, store)
     doc["seal"] = seal(doc)
     text = json.dumps(doc, indent=1)
     tmp = Path(str(target) + ".part")
@@ -76,11 +78,13 @@ CSV_FIELDS = ["group", "tier", "path", "similarity", "suggested", "width", "heig
               "format", "size", "taken", "reference", "shows_another"]
 
 
-def write_csv(result: ScanResult, target: Path) -> None:
+def write_csv(result: ScanResult, target: Path, store=None) -> None:
     with open(target, "w", newline="", encoding="utf-8", errors="backslashreplace") as f:
         out = csv.writer(f)
         out.writerow(CSV_FIELDS)
         for gid, g in enumerate(result.groups, 1):
+            if (gid - 1) % 256 == 0:
+                read_ahead(result.groups[gid - 1:gid + 255], store)
             for m in group_dict(gid, g, result.reference)["files"]:
                 out.writerow([gid, g.tier, show(m["path"]), m["similarity"],
                               "yes" if m["suggested"] else "", m["width"], m["height"],
@@ -106,7 +110,7 @@ def _more(result: ScanResult) -> str:
     return f" and {_n(extra, 'more folder')}" if extra > 0 else ""
 
 
-def summary(result: ScanResult) -> str:
+def summary(result: ScanResult, store=None) -> str:
     s = result.stats
     similar = len(result.similar)
     lines = [
@@ -118,7 +122,7 @@ def summary(result: ScanResult) -> str:
         f"{_n(similar, 'group')} of similar photos at threshold {result.threshold:.3f}; "
         f"{len(result.unreadable)} unreadable, {_n(len(result.links), 'link')}.",
     ]
-    read_ahead(result.groups[:MAX_LISTED_GROUPS])
+    read_ahead(result.groups[:MAX_LISTED_GROUPS], store)
     for gid, g in enumerate(result.groups[:MAX_LISTED_GROUPS], 1):
         lines.append("")
         lines.append(f"[{gid}] {g.tier}, {len(g.members)} files")
@@ -140,18 +144,19 @@ def summary(result: ScanResult) -> str:
     return "\n".join(lines)
 
 
-def read_ahead(groups) -> None:
-    """The keeper evidence of these groups' files, read in threads beforehand."""
-    from duplicalt.review.evidence import read_ahead as read
+def read_ahead(groups, store=None) -> None:
+    """The keeper evidence of these groups' files, from ``store`` (the scan's
+    cache) or read in threads beforehand (and then kept in ``store``)."""
+    from duplicalt.review.evidence_store import read_ahead_stored
 
-    read((m.entry.path, m.entry.size, m.entry.mtime_ns) for g in groups for m in g.members)
+    read_ahead_stored([m.entry for g in groups for m in g.members], store)
 
 
-def _group_dicts(result: ScanResult, chunk: int = 256) -> list[dict]:
+def _group_dicts(result: ScanResult, store=None, chunk: int = 256) -> list[dict]:
     out = []
     for start in range(0, len(result.groups), chunk):
         groups = result.groups[start:start + chunk]
-        read_ahead(groups)
+        read_ahead(groups, store)
         out += [group_dict(start + k + 1, g, result.reference) for k, g in enumerate(groups)]
     return out
 

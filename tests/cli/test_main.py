@@ -123,3 +123,26 @@ def test_not_duplicates_are_listed_and_forgotten(tmp_path, capsys):
     code, out, _ = run(capsys, "not-duplicates", "--file", path, "--forget", "1")
     assert code == 0 and "Put back: a.jpg and b.jpg" in out and not NotDuplicates(path).pairs()
     assert "No pairs" in run(capsys, "not-duplicates", "--file", path)[1]
+
+
+def test_a_second_report_reads_the_keeper_evidence_from_the_cache(folder, tiny_model, tmp_path,
+                                                                    capsys, monkeypatch):
+    from duplicalt.review import evidence
+
+    real, reads = evidence.read_evidence, []
+    monkeypatch.setattr(evidence, "read_evidence", lambda p: reads.append(p) or real(p))
+    args = ("scan", folder, "--model", tiny_model, "--cache", tmp_path / "c.sqlite", "--quiet",
+            "--device", "cpu", "--threshold", "0.9")
+    picks = []
+    for k in range(2):
+        monkeypatch.setattr(evidence, "_memo", type(evidence._memo)())  # a new process
+        reads.clear()
+        code, _, err = run(capsys, *args, "--json", tmp_path / f"{k}.json")
+        assert code == 0, err
+        data = json.loads((tmp_path / f"{k}.json").read_text())
+        picks.append([(f["rel"], f["suggested"], f.get("reason")) for g in data["groups"]
+                      for f in g["files"]])
+        if k == 0:
+            assert len(reads) >= 2  # the grouped photos were read for the keeper
+    assert reads == []  # the second time, all of it came from the cache
+    assert picks[0] == picks[1] and any(s for _, s, _ in picks[0])

@@ -169,3 +169,16 @@ def test_a_page_showing_the_photo_is_not_its_original(tmp_path):
     dicts = [{"rel": "page.jpg", "size": 9, "width": 300, "height": 300, "shows_another": True},
              {"rel": "photo.jpg", "size": 5, "width": 100, "height": 100}]
     assert suggest_keeper(dicts)[0] == 1
+
+
+def test_the_closed_form_line_is_numpys_least_squares_fit():
+    from duplicalt.review.keeper import _line
+
+    rng = np.random.default_rng(1)
+    for _ in range(20):
+        y = rng.normal(size=500).astype(np.float32)
+        x = (rng.uniform(0.5, 2) * y + rng.normal(size=500) * 0.3 + rng.uniform(-1, 1))
+        x = x.astype(np.float32)
+        assert np.allclose(_line(y, x), np.polyfit(y, x, 1), atol=1e-5)
+    flat = np.full(100, 0.25, np.float32)  # a constant y: numpy's own answer
+    assert np.allclose(_line(flat, flat * 2), np.polyfit(flat, flat * 2, 1))

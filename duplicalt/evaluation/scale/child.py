@@ -97,6 +97,17 @@ def _slider(result, threshold: float) -> dict:
     return slider
 
 
+def _report_seconds(result, cache) -> float:
+    """What the CLI's JSON report adds after the scan: the suggested keeper of
+    every group, from the evidence of each grouped photo (read from the files on
+    a cold scan, and kept in the cache for the next report)."""
+    from duplicalt.review import report
+
+    t0 = time.perf_counter()
+    report.to_dict(result, cache)
+    return round(time.perf_counter() - t0, 2)
+
+
 def _summary(result, record: dict, times: dict, verifier) -> dict:
     stages = {k: round(b - a, 2) for k, (a, b) in times.items()}
     pairs = sorted({tuple(sorted((a.entry.rel, b.entry.rel)))
@@ -138,13 +149,14 @@ def run(spec: dict) -> dict:
                            progress=_stage_clock(times), verifier=verifier)
     total = time.perf_counter() - t1
     slider = _slider(result, threshold)
+    report_s = _report_seconds(result, cache)
     cache.close()
     if spec.get("vectors_out"):
         import numpy as np
         np.save(spec["vectors_out"], result.vectors)
     return {"seconds": round(total, 2), "startup": round(startup, 2), "threshold": threshold,
             "margin": density.MARGIN,
-            "slider_s": slider, "embeddings_seeded": seeded, "engine": emb.engine,
+            "slider_s": slider, "report_s": report_s, "embeddings_seeded": seeded, "engine": emb.engine,
             **_summary(result, record, times, verifier)}
 
 

@@ -109,7 +109,8 @@ def report(r: dict, truth: bm.Truth, labels, alone: dict | None) -> tuple[list[s
              f"{r['selected_pairs']}, verified {r['verified_pairs']} "
              f"({r['verified_pairs'] / max(r['photos'], 1):.3f} per photo), "
              f"matcher decodes {r['matcher_decodes']}",
-             f"  slider regroup without verification (s): {r['slider_s']}",
+             f"  slider regroup without verification (s): {r['slider_s']}; the JSON report's "
+             f"keepers after the scan {r.get('report_s', float('nan')):.1f} s",
              f"  planted: precision {planted.precision:.4f}, recall {planted.recall:.4f}, "
              f"macro recall {planted.macro_recall:.4f}, pairs {planted.predicted} "
              f"(false {planted.false_pairs})",

@@ -69,6 +69,16 @@ def _change(folder: Path, fraction: float, seed: int) -> list[tuple[Path, Path]]
     return saved
 
 
+def _report_seconds(result, cache) -> float:
+    """The JSON report's keepers after the scan (the CLI writes them; the
+    whole-process time includes them)."""
+    from duplicalt.review import report
+
+    t0 = time.perf_counter()
+    report.to_dict(result, cache)
+    return time.perf_counter() - t0
+
+
 def scan_child(spec: dict) -> dict:
     from duplicalt.photos.cache import Cache
     from duplicalt.ml.model.thresholds import calibrated_threshold
@@ -94,11 +104,13 @@ def scan_child(spec: dict) -> dict:
         t1 = time.perf_counter()
         result = scan(folder, emb, threshold, cache=cache, verifier=verifier)
         seconds = time.perf_counter() - t1
+        report_s = _report_seconds(result, cache)
     finally:
         cache.close()
         for photo, backup in changed:
             os.replace(backup, photo)
-    return {"seconds": seconds, "startup": startup, "files": result.stats.files,
+    return {"seconds": seconds, "startup": startup, "report_s": report_s,
+            "files": result.stats.files,
             "embedded": result.stats.embedded, "cached": result.stats.cached,
             "groups": len(result.groups), "signature": signature(result.groups),
             "threshold": threshold, "peak_rss_mb": peak_rss_mb()}

@@ -69,7 +69,8 @@ def _row(label: str, r: dict, files: int | None = None) -> str:
     rate = n / r["seconds"] if r["seconds"] else float("inf")
     extra = f"  groups {r['groups']}" if "groups" in r else ""
     if "embedded" in r:
-        extra += f"  (embedded {r['embedded']}, startup {r['startup']:.1f} s)"
+        extra += f"  (embedded {r['embedded']}, startup {r['startup']:.1f} s" + \
+            (f", report {r['report_s']:.2f} s)" if r.get("report_s") is not None else ")")
     return (f"{label:<44}{r['seconds']:>9.2f} s{rate:>10.1f} /s  peak RSS "
             f"{r['peak_rss_mb']:>6.0f} MB{extra}")
 
@@ -156,8 +157,10 @@ def ratios(res: dict) -> list[str]:
     for key, label in (("ours+verify", "ours+verify (the default)"),
                        ("ours+verify, torch", "ours+verify with the network on torch")):
         if "czkawka" in whole and key in whole:
+            report = res[f"cold {key}"].get("report_s")
+            with_report = f" (with its report's keepers, {report:.1f} s)" if report else ""
             out.append(f"whole process, cold: czkawka {whole['czkawka']:.1f} s / {label} "
-                       f"{whole[key]:.1f} s = {whole['czkawka'] / whole[key]:.2f}x")
+                       f"{whole[key]:.1f} s{with_report} = {whole['czkawka'] / whole[key]:.2f}x")
     for name in ("ours, old thread settings", "ours, bf16"):
         if name in rate and "ours" in rate:
             out.append(f"ours / {name}: {rate['ours'] / rate[name]:.2f}x")
