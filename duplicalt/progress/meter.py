@@ -40,5 +40,6 @@ class Meter:
         # a rate over less than a tenth of a second is noise (38,219 cached hashes
         # in 8 us read as 4.9e9 files/s): unknown (0) until there is a real one
         rate = self.done / elapsed if elapsed >= MIN_ELAPSED else 0.0
-        eta = (self.total - self.done) / rate if rate > 0 else None
+        left = self.total - self.done
+        eta = 0.0 if left <= 0 else (left / rate if rate > 0 else None)
         self.progress(Progress(self.stage, self.done, self.total, rate, eta, message))

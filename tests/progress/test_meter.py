@@ -22,8 +22,11 @@ def test_meter_without_a_callback_still_counts():
 
 
 def test_a_stage_done_at_once_reports_no_rate_rather_than_a_huge_one(monkeypatch):
-    clock = iter([100.0, 100.000008])  # 38,219 cached hashes in 8 microseconds
+    clock = iter([100.0, 100.000004, 100.000008])  # 38,219 cached hashes in 8 microseconds
     monkeypatch.setattr("duplicalt.progress.meter.time.monotonic", lambda: next(clock))
     seen: list[Progress] = []
-    Meter("hash", 38219, seen.append).add(38219)
-    assert seen[0].rate == 0.0 and seen[0].eta_s is None and seen[0].done == 38219
+    meter = Meter("hash", 38219, seen.append)
+    meter.add(20000)
+    meter.add(18219)
+    assert [(p.done, p.rate) for p in seen] == [(20000, 0.0), (38219, 0.0)]
+    assert seen[0].eta_s is None and seen[1].eta_s == 0.0  # unknown; then nothing left
