@@ -9,6 +9,7 @@ a file that could not be read is never stored (it may be readable next time).
 from __future__ import annotations
 
 import json
+import sqlite3
 import struct
 from typing import Protocol, Sequence
 
@@ -65,24 +66,40 @@ def read_ahead_stored(entries: Sequence[FileEntry], store: BlobStore | None,
                       workers: int = 0) -> None:
     """The evidence of these files remembered (evidence.evidence finds it): from
     ``store`` where it holds it for the unchanged file, else read from the file
-    (in threads) and put into ``store``. Without a store: evidence.read_ahead."""
+    (in threads); what ``store`` lacks is put there, also evidence remembered
+    before (the window's keeper of the group on screen reads its files first).
+    Without a store: evidence.read_ahead."""
     unique = list({str(e.path): e for e in entries}.values())
-    todo = [e for e in unique if not remembered(e.path, e.size, e.mtime_ns)]
-    if store is None or not todo:
-        read_ahead((e.path, e.size, e.mtime_ns) for e in todo)
+    if store is None:
+        read_ahead((e.path, e.size, e.mtime_ns) for e in unique
+                   if not remembered(e.path, e.size, e.mtime_ns))
         return
-    for i, data in store.get_features(todo, NAME).items():
-        try:
-            remember(todo[i].path, todo[i].size, todo[i].mtime_ns, loads(data))
-        except ValueError:  # a damaged record: read the file again
-            continue
-    todo = [e for e in todo if not remembered(e.path, e.size, e.mtime_ns)]
+    held = _stored(store, unique)
+    for i, data in held.items():
+        e = unique[i]
+        if remembered(e.path, e.size, e.mtime_ns) is None:
+            try:
+                remember(e.path, e.size, e.mtime_ns, loads(data))
+            except ValueError:  # a damaged record: read the file again, store it anew
+                del held[i]
+    missing = [e for i, e in enumerate(unique) if i not in held]
+    todo = [e for e in missing if remembered(e.path, e.size, e.mtime_ns) is None]
     if len(todo) == 1:  # read_ahead leaves a single file to the keeper's own read
         evidence(todo[0].path, todo[0].size, todo[0].mtime_ns)
     read_ahead(((e.path, e.size, e.mtime_ns) for e in todo), workers)
-    fresh = [(e, remembered(e.path, e.size, e.mtime_ns)) for e in todo]
-    store.put_features([(e, dumps(ev)) for e, ev in fresh if ev is not None and ev.format],
-                       NAME)
+    fresh = [(e, remembered(e.path, e.size, e.mtime_ns)) for e in missing]
+    try:
+        store.put_features([(e, dumps(ev)) for e, ev in fresh if ev is not None and ev.format],
+                           NAME)
+    except sqlite3.Error:  # a cache another scan holds locked: kept for this report only
+        pass
+
+
+def _stored(store: BlobStore, entries: Sequence[FileEntry]) -> dict[int, bytes]:
+    try:
+        return store.get_features(entries, NAME)
+    except sqlite3.Error:  # the cache is only a shortcut: the files answer
+        return {}
 
 
 def stored_count(store: BlobStore, entries: Sequence[FileEntry]) -> int:

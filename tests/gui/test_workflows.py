@@ -319,3 +319,35 @@ def test_apply_moves_each_folder_into_its_own_backup_and_undo_puts_back(qtbot, w
         assert len(window.groups) == 2
     finally:
         bot.stop()
+
+
+def test_the_keepers_evidence_is_kept_in_the_cache_for_the_next_scan(qtbot, window, tmp_path,
+                                                                      monkeypatch):
+    from PIL import ImageOps
+
+    from duplicalt.photos.cache import Cache
+    from duplicalt.review import evidence, evidence_store
+
+    photo = make_photo(9, (360, 240))
+    save(photo, tmp_path / "p" / "orig.jpg", quality=92)
+    save(ImageOps.expand(photo, border=12, fill=(255, 255, 255)), tmp_path / "p" / "framed.jpg",
+         quality=92)
+    real, reads = evidence.read_evidence, []
+    monkeypatch.setattr(evidence, "read_evidence", lambda p: reads.append(p) or real(p))
+    monkeypatch.setattr(evidence, "_memo", type(evidence._memo)())
+    scan(qtbot, window, tmp_path / "p")
+    (g,) = window.groups
+    qtbot.waitUntil(lambda: window.review.suggestion.reason.endswith("border or frame"),
+                    timeout=WAIT)
+    entries = [m.entry for m in g.members]
+    cache = Cache(window.cache_path)
+    try:
+        qtbot.waitUntil(lambda: evidence_store.stored_count(cache, entries) == 2, timeout=WAIT)
+    finally:
+        cache.close()
+    evidence._memo.clear()  # as after a restart
+    reads.clear()
+    scan(qtbot, window, tmp_path / "p")
+    qtbot.waitUntil(lambda: window.review.suggestion.reason.endswith("border or frame"),
+                    timeout=WAIT)
+    assert reads == []  # the second scan's keeper came from the cache

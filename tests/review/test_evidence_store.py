@@ -95,3 +95,30 @@ def test_an_unreadable_file_is_not_stored(tmp_path, reads):
         assert evidence_store.stored_count(cache, [_entry(good)]) == 1
     finally:
         cache.close()
+
+
+def test_a_cache_that_fails_is_only_a_missed_shortcut(tmp_path, reads):
+    import sqlite3
+
+    class Locked:
+        def get_features(self, entries, name):
+            raise sqlite3.OperationalError("database is locked")
+
+        put_features = get_features
+
+    paths = [save(make_photo(k), tmp_path / f"{k}.jpg") for k in range(3)]
+    evidence_store.read_ahead_stored([_entry(p) for p in paths], Locked())
+    assert sorted(reads) == sorted(paths)  # read from the files, remembered for the report
+    assert all(evidence.remembered(p, p.stat().st_size, p.stat().st_mtime_ns) for p in paths)
+
+
+def test_evidence_remembered_before_is_stored_too(tmp_path, reads):
+    path = save(make_photo(5, (160, 120)), tmp_path / "a.jpg")
+    e = _entry(path)
+    evidence.evidence(e.path, e.size, e.mtime_ns)  # the keeper of the group on screen
+    cache = Cache(tmp_path / "cache.sqlite")
+    try:
+        evidence_store.read_ahead_stored([e], cache)
+        assert reads == [path] and evidence_store.stored_count(cache, [e]) == 1
+    finally:
+        cache.close()

@@ -7,13 +7,16 @@ batch from the backup folder.
 from __future__ import annotations
 
 import html
+import logging
 from pathlib import Path
 
 from duplicalt.photos.types import FileEntry
 from duplicalt.gui import dialogs, file_actions
 from duplicalt.gui.review.marks import KEEP, REMOVE, Step
-from duplicalt.gui.review.facts import suggest
+from duplicalt.gui.review.facts import suggest, suggest_all
 from duplicalt.gui.settings import TRASH
+
+log = logging.getLogger(__name__)
 
 
 class ReviewActions:
@@ -70,14 +73,15 @@ class ReviewActions:
         todo = [t for t in todo if t[0] not in self._suggestions]
 
         def work():
-            return [(key, suggest(g, flags)) for key, g, flags in todo]
+            return suggest_all(todo, self.cache_path)
 
         def done(found) -> None:
             for key, s in found:
                 self._suggestions.setdefault(key, s)
 
         if todo:
-            self.runner.run(work, done, lambda exc: None, name="duplicalt-keeper")
+            self.runner.run(work, done, lambda exc: log.warning("keepers not worked out ahead: %r",
+                                                                exc), name="duplicalt-keeper")
 
     def _refresh_marks(self) -> None:
         self.review.refresh_marks()

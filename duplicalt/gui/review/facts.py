@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from duplicalt.review.keeper import suggest_keeper
 from duplicalt.pairing.types import Group, Member
@@ -59,6 +60,26 @@ def suggest(group: Group, reference: list[bool] | None = None, read: bool = True
     flags, a reference photo when the group has one."""
     index, reason = suggest_keeper(group.members, read=read, reference=reference)
     return Suggestion(index, reason)
+
+
+def suggest_all(todo: list[tuple[object, Group, list[bool]]], cache_path: Path | None,
+                chunk: int = 256) -> list[tuple[object, Suggestion]]:
+    """(key, suggestion) of each (key, group, reference flags), 256 groups at a
+    time: their evidence first read ahead in threads, from the scan's cache where
+    it holds it (and put there otherwise), then the keeper rule group by group."""
+    from duplicalt.photos.cache import Cache, default_cache_path
+    from duplicalt.review.evidence_store import read_ahead_stored
+
+    out: list[tuple[object, Suggestion]] = []
+    cache = Cache(cache_path or default_cache_path())  # this thread's own connection
+    try:
+        for start in range(0, len(todo), chunk):
+            part = todo[start:start + chunk]
+            read_ahead_stored([m.entry for _, g, _ in part for m in g.members], cache)
+            out += [(key, suggest(g, flags)) for key, g, flags in part]
+    finally:
+        cache.close()
+    return out
 
 
 def pair_similarity(group: Group, a: int, b: int) -> float | None:
