@@ -22,8 +22,11 @@ from duplicalt.review.evidence import (SIDE, THUMB, Evidence, evidence, read_ahe
 NAME = f"evidence-v1-{SIDE}-{THUMB}"  # the cache's name for this form of evidence
 _HEAD = struct.Struct("<4sI")  # magic, JSON length
 _MAGIC = b"EV1\x00"
-_FIELDS = ("format", "pixels", "grey", "frame", "camera", "taken", "quality", "sharpness",
-           "jpeg_grid", "aspect", "margin")
+_TYPES = {"format": (str,), "pixels": (int,), "grey": (bool,), "frame": (str, type(None)),
+          "camera": (str, type(None)), "taken": (str, type(None)), "quality": (int, type(None)),
+          "sharpness": (float, int), "jpeg_grid": (bool,), "aspect": (float, int),
+          "margin": (float, int)}
+_FIELDS = tuple(_TYPES)
 
 
 class BlobStore(Protocol):
@@ -53,8 +56,10 @@ def loads(data: bytes) -> Evidence:
         fields = json.loads(data[_HEAD.size:_HEAD.size + n])
     except ValueError:
         raise ValueError("not an evidence record") from None
-    if not isinstance(fields, dict) or set(fields) != set(_FIELDS):
-        raise ValueError("not an evidence record")
+    if not isinstance(fields, dict) or set(fields) != set(_FIELDS) or not all(
+            isinstance(fields[f], t) and (bool not in t) == (type(fields[f]) is not bool)
+            for f, t in _TYPES.items()):
+        raise ValueError("not an evidence record")  # a field missing or of another type
     rest = data[_HEAD.size + n:]
     if len(rest) not in (0, THUMB * THUMB):
         raise ValueError("not an evidence record")

@@ -3,6 +3,7 @@ the cache while the file is unchanged; never stored for an unreadable file."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 
 import numpy as np
@@ -54,6 +55,19 @@ def test_dumps_loads_gives_the_same_evidence(tmp_path):
 def test_a_damaged_record_is_refused(data):
     with pytest.raises(ValueError):
         evidence_store.loads(data)
+
+
+def test_a_record_with_a_field_of_another_type_is_refused(tmp_path):
+    good = evidence_store.dumps(evidence.read_evidence(save(make_photo(2), tmp_path / "a.jpg")))
+    assert evidence_store.loads(good).format == "JPEG"
+    for field, value in (("pixels", "many"), ("grey", 1), ("pixels", True), ("quality", 9.5),
+                         ("frame", 3), ("sharpness", None)):
+        head = json.loads(good[8:8 + int.from_bytes(good[4:8], "little")])
+        head[field] = value
+        raw = json.dumps(head).encode()
+        thumb = good[8 + int.from_bytes(good[4:8], "little"):]
+        with pytest.raises(ValueError):
+            evidence_store.loads(b"EV1\x00" + len(raw).to_bytes(4, "little") + raw + thumb)
 
 
 def test_evidence_is_read_once_then_comes_from_the_cache(tmp_path, reads):

@@ -126,11 +126,14 @@ class SessionActions:
                 return False
             target = Path(chosen)
         writer = report.write_csv if target.suffix.lower() == ".csv" else report.write_json
+        cache = Cache(self.cache_path or default_cache_path())  # the keepers' evidence
         try:
-            writer(self.view, target)
+            writer(self.view, target, cache)
         except OSError as exc:
             dialogs.error(self, "Export failed", f"Cannot write {target}: {exc.strerror or exc}")
             return False
+        finally:
+            cache.close()
         self.statusBar().showMessage(f"Wrote {len(self.view.groups)} groups to {target}", 8000)
         return True
 
