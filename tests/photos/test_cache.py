@@ -66,6 +66,22 @@ def test_a_damaged_duplicalt_cache_is_moved_aside_and_rebuilt(tmp_path):
     assert any(p.name.startswith("c.sqlite.damaged-") for p in tmp_path.iterdir())
 
 
+def test_a_second_connection_may_skip_the_integrity_check(tmp_path):
+    path = tmp_path / "c.sqlite"
+    c = Cache(path)
+    c.put_hashes([(entry(tmp_path, f"{k}.jpg"), "d" * 200) for k in range(400)])  # many pages
+    c.close()
+    raw = bytearray(path.read_bytes())
+    raw[-2048:] = b"\x5a" * 2048  # the last page of the hashes damaged; the schema intact
+    path.write_bytes(bytes(raw))
+    quick = Cache(path, check=False)  # the window's keeper worker: the scan checked it
+    assert quick.rebuilt_reason is None and path.exists()
+    quick.close()
+    checked = Cache(path)
+    assert checked.rebuilt_reason and "rebuilt" in checked.rebuilt_reason
+    checked.close()
+
+
 @pytest.mark.parametrize("what", ["folder", "photo", "text", "other database", "symlink"])
 def test_cache_path_that_is_not_a_duplicalt_cache_is_never_renamed(tmp_path, what):
     """Issue 13, item 6: --cache PATH never renames (or writes into) what is there."""

@@ -71,7 +71,7 @@ def suggest_all(todo: list[tuple[object, Group, list[bool]]], cache_path: Path |
     from duplicalt.review.evidence_store import read_ahead_stored
 
     out: list[tuple[object, Suggestion]] = []
-    cache = Cache(cache_path or default_cache_path())  # this thread's own connection
+    cache = Cache(cache_path or default_cache_path(), check=False)  # checked by the scan
     try:
         for start in range(0, len(todo), chunk):
             part = todo[start:start + chunk]

@@ -126,7 +126,7 @@ class SessionActions:
                 return False
             target = Path(chosen)
         writer = report.write_csv if target.suffix.lower() == ".csv" else report.write_json
-        cache = Cache(self.cache_path or default_cache_path())  # the keepers' evidence
+        cache = Cache(self.cache_path or default_cache_path(), check=False)  # checked by the scan
         try:
             writer(self.view, target, cache)
         except OSError as exc:
