@@ -52,7 +52,8 @@ class ReviewActions:
             return hit
         if key not in self._pending_suggestions:
             self._pending_suggestions.add(key)
-            self.runner.run(lambda: suggest(g, flags), lambda s: self._suggested(key, s),
+            self.runner.run(lambda: suggest_all([(key, g, flags)], self.cache_path)[0][1],
+                            lambda s: self._suggested(key, s),
                             lambda exc: self._pending_suggestions.discard(key))
         return suggest(g, flags, read=False)
 
