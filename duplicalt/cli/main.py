@@ -162,14 +162,14 @@ def cmd_scan(args) -> int:
     print(f"Scanning {', '.join(str(f) for f in args.folder)} on {embedder.device.type} "
           f"({embedder.engine}) "
           f"(threshold {threshold:.3f})", file=sys.stderr)
-    try:
-        with _Interrupt() as cancel:
-            result = scan(args.folder, embedder, threshold, cache=cache, progress=bar,
-                          cancel=cancel, exclude=args.exclude, verifier=verifier,
-                          reference=args.reference, not_duplicates=apart)
-    finally:
-        bar.close()
-    try:  # the keeper evidence of grouped photos is kept in the cache for the next report
+    try:  # the cache stays open for the report: the keepers' evidence is kept in it
+        try:
+            with _Interrupt() as cancel:
+                result = scan(args.folder, embedder, threshold, cache=cache, progress=bar,
+                              cancel=cancel, exclude=args.exclude, verifier=verifier,
+                              reference=args.reference, not_duplicates=apart)
+        finally:
+            bar.close()
         print(report.summary(result, cache))
         return _write_reports(result, args, cache) or (130 if result.stats.cancelled else 0)
     finally:
