@@ -80,7 +80,7 @@ def read_ahead_stored(entries: Sequence[FileEntry], store: BlobStore | None,
                    if not remembered(e.path, e.size, e.mtime_ns))
         return
     held = _stored(store, unique)
-    for i, data in held.items():
+    for i, data in list(held.items()):
         e = unique[i]
         if remembered(e.path, e.size, e.mtime_ns) is None:
             try:

@@ -136,3 +136,17 @@ def test_evidence_remembered_before_is_stored_too(tmp_path, reads):
         assert reads == [path] and evidence_store.stored_count(cache, [e]) == 1
     finally:
         cache.close()
+
+
+def test_a_damaged_record_in_the_cache_is_read_again_and_replaced(tmp_path, reads):
+    path = save(make_photo(6, (160, 120)), tmp_path / "a.jpg")
+    e = _entry(path)
+    cache = Cache(tmp_path / "cache.sqlite")
+    try:
+        cache.put_features([(e, b"EV1\x00garbage")], evidence_store.NAME)
+        evidence_store.read_ahead_stored([e], cache)
+        assert reads == [path]
+        (data,) = cache.get_features([e], evidence_store.NAME).values()
+        assert _same(evidence_store.loads(data), evidence.read_evidence(path))
+    finally:
+        cache.close()
