@@ -85,9 +85,10 @@ class Cache:
     """Open with ``Cache(path)``; ``Cache(None)`` is an in-memory cache."""
 
     def __init__(self, path: Path | None, check: bool = True) -> None:
-        """``check``: run SQLite's quick_check on opening (4.3 s for the 400 MB
-        cache of a 45k library); a second connection to a cache the scan opened
-        and checked in this session (the window's keeper worker) can skip it."""
+        """``check``: run SQLite's quick_check on opening (it reads the whole file:
+        4.2 s for a 45k library's 427 MB cache from disk, 0.22 s from the page
+        cache); a second connection to a cache the scan opened and checked in
+        this session (the window's keeper worker) can skip it."""
         self.path = path
         self.check = check
         self.rebuilt_reason: str | None = None
