@@ -178,12 +178,28 @@ def test_export_writes_the_groups_as_the_cli_does(qtbot, window, photo_folder, t
     import json
 
     scan(qtbot, window, photo_folder)
-    assert window.export_groups(tmp_path / "groups.json")
+    assert window.export_groups(tmp_path / "groups.json")  # written in a worker
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Wrote"),
+                    timeout=WAIT)
     data = json.loads((tmp_path / "groups.json").read_text())
     assert data["root"] == str(photo_folder.resolve()) and len(data["groups"]) == len(
         window.view.groups)
     assert window.export_groups(tmp_path / "groups.csv")
+    qtbot.waitUntil(lambda: (tmp_path / "groups.csv").exists() and
+                    window.statusBar().currentMessage().startswith("Wrote"), timeout=WAIT)
     assert (tmp_path / "groups.csv").read_text().startswith("group,tier,path")
+
+
+def test_an_export_that_cannot_be_written_says_so(qtbot, window, photo_folder, tmp_path,
+                                                   monkeypatch):
+    from duplicalt.gui import dialogs
+
+    said = []
+    monkeypatch.setattr(dialogs, "error", lambda parent, title, text: said.append((title, text)))
+    scan(qtbot, window, photo_folder)
+    assert window.export_groups(tmp_path / "no such folder" / "groups.json")
+    qtbot.waitUntil(lambda: bool(said), timeout=WAIT)
+    assert said[0][0] == "Export failed" and "no such folder" in said[0][1]
 
 
 def test_the_right_click_menu(qtbot, window, photo_folder, monkeypatch):
