@@ -259,6 +259,8 @@ def read_ahead(files: Iterable[tuple[Path, int, int]], workers: int = 0) -> None
     todo = list(dict.fromkeys((str(p), int(s), int(m)) for p, s, m in files))[:_REMEMBERED]
     with _lock:
         todo = [key for key in todo if key not in _memo]
+    if len(todo) == 1:  # no pool for one file
+        evidence(Path(todo[0][0]), todo[0][1], todo[0][2])
     if len(todo) < 2:
         return
     with ThreadPoolExecutor(workers or min(8, os.cpu_count() or 2)) as pool:

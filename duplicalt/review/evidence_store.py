@@ -16,8 +16,7 @@ from typing import Protocol, Sequence
 import numpy as np
 
 from duplicalt.photos.types import FileEntry
-from duplicalt.review.evidence import (SIDE, THUMB, Evidence, evidence, read_ahead, remember,
-                                       remembered)
+from duplicalt.review.evidence import SIDE, THUMB, Evidence, read_ahead, remember, remembered
 
 NAME = f"evidence-v1-{SIDE}-{THUMB}"  # the cache's name for this form of evidence
 _HEAD = struct.Struct("<4sI")  # magic, JSON length
@@ -76,8 +75,7 @@ def read_ahead_stored(entries: Sequence[FileEntry], store: BlobStore | None,
     Without a store: evidence.read_ahead."""
     unique = list({str(e.path): e for e in entries}.values())
     if store is None:
-        read_ahead((e.path, e.size, e.mtime_ns) for e in unique
-                   if not remembered(e.path, e.size, e.mtime_ns))
+        read_ahead((e.path, e.size, e.mtime_ns) for e in unique)
         return
     held = _stored(store, unique)
     for i, data in list(held.items()):
@@ -88,10 +86,7 @@ def read_ahead_stored(entries: Sequence[FileEntry], store: BlobStore | None,
             except ValueError:  # a damaged record: read the file again, store it anew
                 del held[i]
     missing = [e for i, e in enumerate(unique) if i not in held]
-    todo = [e for e in missing if remembered(e.path, e.size, e.mtime_ns) is None]
-    if len(todo) == 1:  # read_ahead leaves a single file to the keeper's own read
-        evidence(todo[0].path, todo[0].size, todo[0].mtime_ns)
-    read_ahead(((e.path, e.size, e.mtime_ns) for e in todo), workers)
+    read_ahead(((e.path, e.size, e.mtime_ns) for e in missing), workers)  # skips remembered ones
     fresh = [(e, remembered(e.path, e.size, e.mtime_ns)) for e in missing]
     try:
         store.put_features([(e, dumps(ev)) for e, ev in fresh if ev is not None and ev.format],

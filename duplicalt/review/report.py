@@ -82,11 +82,9 @@ def write_csv(result: ScanResult, target: Path, store=None) -> None:
     with open(target, "w", newline="", encoding="utf-8", errors="backslashreplace") as f:
         out = csv.writer(f)
         out.writerow(CSV_FIELDS)
-        for gid, g in enumerate(result.groups, 1):
-            if (gid - 1) % 256 == 0:
-                read_ahead(result.groups[gid - 1:gid + 255], store)
-            for m in group_dict(gid, g, result.reference)["files"]:
-                out.writerow([gid, g.tier, show(m["path"]), m["similarity"],
+        for gid, g in enumerate(_group_dicts(result, store), 1):
+            for m in g["files"]:
+                out.writerow([gid, g["tier"], show(m["path"]), m["similarity"],
                               "yes" if m["suggested"] else "", m["width"], m["height"],
                               m["format"], m["size"], m["taken"] or "",
                               "yes" if m["reference"] else "",

@@ -88,7 +88,8 @@ def test_the_whole_page_does_not_pass_the_matcher(tmp_path):
     assert (m.score(root / "page.png", root / "shown.png") or 0) < 20
 
 
-def test_a_page_showing_two_library_photos_never_groups_them_together(tmp_path):
+def two_photo_page(tmp_path):
+    """A library of two photos and an album page showing both side by side."""
     root = tmp_path / "lib"
     first, second = textured(11), textured(12)
     save(first, root / "first.png")
@@ -97,6 +98,11 @@ def test_a_page_showing_two_library_photos_never_groups_them_together(tmp_path):
     for k, pic in enumerate([first, second]):
         page.paste(pic.resize((180, 135)), (20 + k * 200, 30))
     save(page, root / "page.png")
+    return root
+
+
+def test_a_page_showing_two_library_photos_never_groups_them_together(tmp_path):
+    root = two_photo_page(tmp_path)
     found = scan(root, RegionPixelEmbedder(), 0.9, verifier=OrbMatcher())
     through = found.pairs.subset(found.pairs.region >= 0)
     assert len(through.i) >= 2 and (through.scores >= 20).sum() >= 2  # both shown, both verified
@@ -130,14 +136,7 @@ def test_a_page_showing_two_library_photos_never_groups_them_together(tmp_path):
 
 def test_a_page_kept_apart_from_its_best_picture_falls_back_alike_on_scan_and_regroup(tmp_path):
     from duplicalt.scan.pipeline import content_digest
-    root = tmp_path / "lib"
-    first, second = textured(11), textured(12)
-    save(first, root / "first.png")
-    save(second, root / "second.png")
-    page = Image.new("RGB", (2 * 180 + 3 * 20, 200), (240, 240, 235))
-    for k, pic in enumerate([first, second]):
-        page.paste(pic.resize((180, 135)), (20 + k * 200, 30))
-    save(page, root / "page.png")
+    root = two_photo_page(tmp_path)
     (shown,) = [n for g in names(scan(root, RegionPixelEmbedder(), 0.9, verifier=OrbMatcher()))
                 for n in g if n != "page.png"]
     apart = frozenset({frozenset((content_digest(root / "page.png"), content_digest(root / shown)))})

@@ -15,7 +15,7 @@ import time
 from itertools import combinations
 from pathlib import Path
 
-from duplicalt.evaluation.speed.child import peak_rss_mb
+from duplicalt.evaluation.speed.child import peak_rss_mb, report_seconds
 
 
 def _stage_clock(times: dict):
@@ -97,17 +97,6 @@ def _slider(result, threshold: float) -> dict:
     return slider
 
 
-def _report_seconds(result, cache) -> float:
-    """What the CLI's JSON report adds after the scan: the suggested keeper of
-    every group, from the evidence of each grouped photo (read from the files on
-    a cold scan, and kept in the cache for the next report)."""
-    from duplicalt.review import report
-
-    t0 = time.perf_counter()
-    report.to_dict(result, cache)
-    return round(time.perf_counter() - t0, 2)
-
-
 def _summary(result, record: dict, times: dict, verifier) -> dict:
     stages = {k: round(b - a, 2) for k, (a, b) in times.items()}
     pairs = sorted({tuple(sorted((a.entry.rel, b.entry.rel)))
@@ -149,7 +138,7 @@ def run(spec: dict) -> dict:
                            progress=_stage_clock(times), verifier=verifier)
     total = time.perf_counter() - t1
     slider = _slider(result, threshold)
-    report_s = _report_seconds(result, cache)
+    report_s = round(report_seconds(result, cache), 2)
     cache.close()
     if spec.get("vectors_out"):
         import numpy as np

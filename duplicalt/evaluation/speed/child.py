@@ -69,9 +69,10 @@ def _change(folder: Path, fraction: float, seed: int) -> list[tuple[Path, Path]]
     return saved
 
 
-def _report_seconds(result, cache) -> float:
-    """The JSON report's keepers after the scan (the CLI writes them; the
-    whole-process time includes them)."""
+def report_seconds(result, cache) -> float:
+    """What the CLI's JSON report adds after the scan: the suggested keeper of
+    every group, from the evidence of each grouped photo (read from the files on
+    a cold scan, and kept in ``cache`` for the next report)."""
     from duplicalt.review import report
 
     t0 = time.perf_counter()
@@ -104,7 +105,7 @@ def scan_child(spec: dict) -> dict:
         t1 = time.perf_counter()
         result = scan(folder, emb, threshold, cache=cache, verifier=verifier)
         seconds = time.perf_counter() - t1
-        report_s = _report_seconds(result, cache)
+        report_s = report_seconds(result, cache)
     finally:
         cache.close()
         for photo, backup in changed:
