@@ -4,7 +4,8 @@ The test split's screenshot and collage families (heldout.py) must stay unseen
 by every choice we make, so the region vectors that look for a photo inside a
 larger picture are chosen on these instead: written separately, with other
 layouts (an album page of pictures of mixed shapes with captions, a desktop
-window with a title bar, a side list and a comment box). Applied to the
+window with a title bar, a side list and a comment box, a photo padded onto a
+smoothed copy of itself). Applied to the
 calibration originals only; their other pictures are ordinary training photos
 that are in neither split (splitbench.album_fillers).
 """
@@ -88,4 +89,29 @@ def desktop_window(img, rng, others):
     return out
 
 
-FRAMED: dict[str, FramedEdit] = {"cal_album_page": album_page, "cal_desktop_window": desktop_window}
+def soft_backdrop(img, rng, others):
+    """The photo centred on a canvas of another shape whose background is the
+    photo itself stretched over the canvas and smoothed away (the padded
+    story / messenger export). The smoothing is a 1/16 downscale and bilinear
+    upscale, the background lifted or dimmed by up to 15 %."""
+    w, h = img.size
+    canvas = rng.choice([(1080, 1350), (1200, 1200), (1600, 900), (900, 1600)])
+    if abs(canvas[0] / canvas[1] - w / h) < 0.2:
+        canvas = (canvas[1], canvas[0]) if canvas[0] != canvas[1] else (1600, 900)
+    cover = max(canvas[0] / w, canvas[1] / h)
+    big = img.resize((max(canvas[0], round(w * cover)), max(canvas[1], round(h * cover))),
+                     Image.BILINEAR)
+    x0, y0 = (big.width - canvas[0]) // 2, (big.height - canvas[1]) // 2
+    back = big.crop((x0, y0, x0 + canvas[0], y0 + canvas[1]))
+    back = back.resize((max(1, canvas[0] // 16), max(1, canvas[1] // 16)), Image.BOX)
+    back = back.resize(canvas, Image.BILINEAR)
+    back = back.point(lambda v, f=rng.uniform(0.85, 1.15): min(255, int(v * f)))
+    fit = min(canvas[0] / w, canvas[1] / h) * rng.uniform(0.8, 0.97)
+    front = img.resize((max(1, round(w * fit)), max(1, round(h * fit))), Image.BICUBIC)
+    back.paste(front, ((canvas[0] - front.width) // 2, (canvas[1] - front.height) // 2))
+    return back
+
+
+FRAMED: dict[str, FramedEdit] = {"cal_album_page": album_page, "cal_desktop_window": desktop_window,
+                                 "cal_soft_backdrop": soft_backdrop}
+WITH_OTHERS = ("cal_album_page", "cal_desktop_window")  # the families that take other pictures

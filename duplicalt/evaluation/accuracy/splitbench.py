@@ -1,8 +1,9 @@
 """One benchmark folder per split: originals, their edited copies, distractors.
 
 * calibration: the calibration originals, the 21 everyday families (edits.py)
-  and 2 calibration-only framed families (framed.py: the photo on an album page,
-  in a desktop window), the calibration distractors; thresholds and levers are
+  and 3 calibration-only framed families (framed.py: the photo on an album page,
+  in a desktop window, padded onto a smoothed copy of itself), the calibration
+  distractors; thresholds and levers are
   chosen here;
 * test: the test originals, the same 21 families plus the 10 test-only families
   (heldout.py), the 5,000 test distractors; this is what the tables report.
@@ -28,7 +29,7 @@ from PIL import Image
 from duplicalt.evaluation.accuracy.dataset import (Truth, copy_originals, list_originals,
                                                    saved_truth, write_truth)
 from duplicalt.evaluation.accuracy.edits import FAMILIES, save_edit
-from duplicalt.evaluation.accuracy.framed import FRAMED
+from duplicalt.evaluation.accuracy.framed import FRAMED, WITH_OTHERS
 from duplicalt.evaluation.accuracy.heldout import HELD_OUT
 from duplicalt.evaluation.accuracy.splits import CALIBRATION, TEST, split_originals
 from duplicalt.ml.training import holdout
@@ -103,7 +104,7 @@ def _spec(split, sources, per_family, seed, keys) -> dict:
 def _write_edits(split, sources, photos, per_family, seed, train_dir, files) -> None:
     rng = random.Random(f"{seed}-{split}")
     extra = fillers(train_dir) if split == TEST else \
-        album_fillers(train_dir, FRAMED_OTHERS * per_family * len(FRAMED))
+        album_fillers(train_dir, FRAMED_OTHERS * per_family * len(WITH_OTHERS))
     used = 0  # the framed copies never share a picture (two pages with one photo are copies)
     for family in family_names(split):
         for src in rng.sample(sources, min(per_family, len(sources))):
@@ -112,8 +113,9 @@ def _write_edits(split, sources, photos, per_family, seed, train_dir, files) -> 
             if family in HELD_OUT:
                 edited = HELD_OUT[family](img, r, r.sample(extra, min(4, len(extra))))
             elif family in FRAMED:
-                edited = FRAMED[family](img, r, extra[used:used + FRAMED_OTHERS])
-                used += FRAMED_OTHERS
+                take = FRAMED_OTHERS if family in WITH_OTHERS else 0
+                edited = FRAMED[family](img, r, extra[used:used + take])
+                used += take
             else:
                 edited = FAMILIES[family](img, r)
             files[save_edit(family, edited, src.stem, photos)] = (src.stem, family)

@@ -8,6 +8,13 @@ whole picture, not a line of text or a small icon) are the regions; each is
 embedded like a photo of its own (embed.BatchEmbedder) so a copy framed by
 something else meets its original. An ordinary photo has no internal plain
 line and so no region: it costs one cheap look at a small copy.
+
+A photo padded onto a blurred copy of itself (the story or messenger export)
+has no plain line either: there the region is the sharp picture between two
+smooth bands of equal width whose ends step up in detail along the whole
+picture (backdrop_box). An object on a smooth studio backdrop or a blurred
+background is sharp only along its own outline and gets none (3 of 2,192
+calibration photos did).
 NumPy + Pillow only.
 """
 from __future__ import annotations
@@ -15,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-VERSION = 2  # in the model id: region vectors of another version are embedded again
+VERSION = 3  # in the model id: region vectors of another version are embedded again
 ANALYSIS = 256  # long side of the copy the cuts are looked for in
 TOLERANCE = 20  # max channel difference from the line's median colour
 SHARE = 0.98  # share of a line's pixels within the tolerance for it to be plain
@@ -27,6 +34,13 @@ MAX_ASPECT = 3.0  # long side / short side of a region
 MAX_DEPTH = 4
 MAX_REGIONS = 6  # largest kept
 MIN_PICTURE = 96  # long side of the smallest picture looked into (a 64-px photo holds none)
+SOFT = 0.45  # a backdrop line's detail (smoothed), at most this share of the middle's
+SOFT_MEAN = 0.3  # and the band's mean detail at most this share
+SHARP_AFTER = 0.5  # the STEP lines after the band at least this share on average
+STEP = 4
+EDGE_SHARE = 0.5  # share of the picture's lines that must step up in detail at a band's end
+MIN_BAND = 0.04  # a backdrop band covers at least this share of its side
+BAND_AGREE = 0.35  # the two bands of one axis differ by at most this share of the wider
 
 
 def _plain(lines: np.ndarray) -> np.ndarray:
@@ -96,10 +110,85 @@ def _photo_like(box, area: float) -> bool:
             and MIN_AREA * area <= w * h <= MAX_AREA * area)
 
 
+def _soft_band(detail: np.ndarray) -> tuple[int, int] | None:
+    """(leading, trailing) widths of the smooth bands at both ends of a detail
+    profile, when both exist, agree in width (a centred paste) and the picture
+    beside them is sharp (a step, not a photo's own gradual blur); else None."""
+    n = len(detail)
+    middle = float(np.median(detail[n // 3: n - n // 3]))
+    if n < 32 or middle <= 0:
+        return None
+    d = detail / middle
+    padded = np.r_[d[:1], d[:1], d, d[-1:], d[-1:]]
+    smooth = np.median(np.lib.stride_tricks.sliding_window_view(padded, 5), axis=1)
+    soft = smooth <= SOFT
+    if soft.all():
+        return None
+    lead, trail = int(np.argmin(soft)), int(np.argmin(soft[::-1]))
+    if min(lead, trail) < MIN_BAND * n or lead + trail > 0.8 * n or \
+            abs(lead - trail) > BAND_AGREE * max(lead, trail):
+        return None
+    for band, after in ((d[:lead], d[lead:lead + STEP]), (d[n - trail:], d[n - trail - STEP:n - trail])):
+        if band.mean() > SOFT_MEAN or after.mean() < SHARP_AFTER:
+            return None
+    return lead, trail
+
+
+def _pixel_detail(a: np.ndarray) -> np.ndarray:
+    """Fine detail at each pixel of an (h, w, 3) int16 array: |second
+    differences| of its grey (R + 2G + B) along both axes, 0 at the rim. A
+    smoothed backdrop has almost none; a photo's own soft parts keep some."""
+    g = a[..., 0] + 2 * a[..., 1] + a[..., 2]
+    out = np.zeros(g.shape, np.int16)
+    out[1:-1] += np.abs(g[2:] + g[:-2] - 2 * g[1:-1])
+    out[:, 1:-1] += np.abs(g[:, 2:] + g[:, :-2] - 2 * g[:, 1:-1])
+    return out
+
+
+def _pasted_edge(detail: np.ndarray, lead: int, trail: int) -> bool:
+    """Whether the soft bands end at a pasted picture's edges: along most of
+    the picture's height (rows of ``detail``, an (h, w) per-pixel detail map),
+    the STEP columns inside each band's end hold more detail than the STEP
+    columns outside it. An object on a smooth studio backdrop or in front of a
+    blurred background is sharp only along its own outline, so it fails."""
+    n = detail.shape[1]
+    for inside, outside in ((slice(lead, lead + STEP), slice(max(0, lead - STEP), lead)),
+                            (slice(n - trail - STEP, n - trail), slice(n - trail, n - trail + STEP))):
+        sharp = detail[:, inside].mean(axis=1) > 2 * detail[:, outside].mean(axis=1) + 4
+        if sharp.mean() < EDGE_SHARE:
+            return False
+    return True
+
+
+def backdrop_box(a: np.ndarray) -> tuple[int, int, int, int] | None:
+    """(left, top, right, bottom) of a photo pasted in the middle of a smoothed
+    backdrop (a story or messenger export padded with a blurred copy of
+    itself), on an (h, w, 3) int16 analysis array; None for anything else. A
+    uniform border is no backdrop here: trimming cuts it already."""
+    detail = _pixel_detail(a)
+    h, w = detail.shape
+    cols, rows = _soft_band(detail.mean(axis=0)), _soft_band(detail.mean(axis=1))
+    if cols is None and rows is None:
+        return None  # most photos: no smooth band at both ends of either axis
+    l, r = cols or (0, 0)
+    t, b = rows or (0, 0)
+    if cols is not None and not _pasted_edge(detail[t:h - b], l, r):
+        cols, l, r = None, 0, 0
+    if rows is not None and not _pasted_edge(detail[:, l:w - r].T, t, b):
+        rows, t, b = None, 0, 0
+    if cols is None and rows is None:
+        return None
+    band = a[:, :l].transpose(1, 0, 2) if l else a[:t]  # the leading band's lines
+    if _plain(band).mean() > 0.5:
+        return None
+    return l, t, w - r, h - b
+
+
 def region_boxes(img: Image.Image, max_regions: int = MAX_REGIONS
                  ) -> list[tuple[int, int, int, int]]:
     """(left, top, right, bottom) boxes in ``img``'s pixels of the pictures found
-    inside it, largest first; [] for an ordinary photo."""
+    inside it, largest first (the one picture on a blurred backdrop); [] for an
+    ordinary photo."""
     if max_regions <= 0 or max(img.size) < MIN_PICTURE or min(img.size) < 16:
         return []
     small = img.convert("RGB")
@@ -108,6 +197,11 @@ def region_boxes(img: Image.Image, max_regions: int = MAX_REGIONS
         small = small.resize((max(1, round(small.width * scale)), max(1, round(small.height * scale))),
                              Image.BILINEAR, reducing_gap=2.0)
     a = np.asarray(small, dtype=np.int16)
+    fx, fy = img.width / a.shape[1], img.height / a.shape[0]
+    inner = backdrop_box(a)
+    if inner is not None:
+        l, t, r, b = inner
+        return [(int(l * fx), int(t * fy), min(img.width, round(r * fx)), min(img.height, round(b * fy)))]
     box = (0, 0, a.shape[1], a.shape[0])
     lines = _lines(a, box)
     if not lines[0].any() and not lines[1].any():
@@ -120,6 +214,5 @@ def region_boxes(img: Image.Image, max_regions: int = MAX_REGIONS
     area = (whole[2] - whole[0]) * (whole[3] - whole[1])
     kept = sorted((bx for bx in leaves if _photo_like(bx, area)),
                   key=lambda bx: -(bx[2] - bx[0]) * (bx[3] - bx[1]))[:max_regions]
-    fx, fy = img.width / a.shape[1], img.height / a.shape[0]
     return [(int(l * fx), int(t * fy), min(img.width, round(r * fx)), min(img.height, round(b * fy)))
             for l, t, r, b in kept]

@@ -1,5 +1,5 @@
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
 from duplicalt.ml.model.regions import region_boxes
 from tests.sample_photos import make_photo
@@ -54,3 +54,43 @@ def test_boxes_are_in_the_pixels_of_the_given_image():
     found = sorted(region_boxes(img))
     assert all(0 <= b[0] < b[2] <= img.width and 0 <= b[1] < b[3] <= img.height for b in found)
     assert np.allclose(found, sorted(truth), atol=img.width / 256 * 3)
+
+
+def textured(seed, size):
+    """make_photo with sensor-like grain: detail everywhere, as a camera photo has."""
+    noise = np.random.default_rng(seed).normal(0, 12, (size[1], size[0], 3))
+    return Image.fromarray((np.asarray(make_photo(seed, size), np.float32) + noise)
+                           .clip(0, 255).astype(np.uint8))
+
+
+def padded_on_blur(photo, canvas=(600, 600), blur=14):
+    """The story/messenger export: the photo centred on a blurred, enlarged copy of itself."""
+    back = ImageOps.fit(photo, canvas).filter(ImageFilter.GaussianBlur(blur))
+    x, y = (canvas[0] - photo.width) // 2, (canvas[1] - photo.height) // 2
+    back.paste(photo, (x, y))
+    return back, (x, y, x + photo.width, y + photo.height)
+
+
+def test_a_photo_padded_onto_its_own_blurred_copy_is_found_as_a_region():
+    for seed, size, canvas in ((1, (400, 300), (600, 600)), (2, (300, 400), (640, 480)),
+                               (3, (480, 270), (480, 640))):
+        img, truth = padded_on_blur(textured(seed, size), canvas)
+        found = region_boxes(img)
+        assert len(found) == 1, (seed, found)
+        assert overlap(found[0], truth) > 0.9, (seed, found, truth)
+
+
+def test_soft_surroundings_that_are_no_pasted_edge_give_no_region():
+    photo = textured(4, (400, 300))
+    # an object on a smooth studio backdrop: soft at both sides, sharp only along its outline
+    studio = Image.new("RGB", (500, 400), (200, 200, 210))
+    mask = Image.new("L", photo.size, 0)
+    ImageDraw.Draw(mask).ellipse((0, 0, photo.width, photo.height), fill=255)
+    studio.paste(photo, (50, 50), mask)
+    assert region_boxes(studio) == []
+    # a blurred band on one side only (no centred paste)
+    img, _ = padded_on_blur(photo, (600, 300))
+    one_sided = img.crop((100, 0, 600, 300))
+    assert region_boxes(one_sided) == []
+    # a plain border is trimming's job, not a region
+    assert region_boxes(ImageOps.expand(photo, border=60, fill=(20, 20, 20))) == []
