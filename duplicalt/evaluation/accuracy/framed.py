@@ -5,7 +5,7 @@ by every choice we make, so the region vectors that look for a photo inside a
 larger picture are chosen on these instead: written separately, with other
 layouts (an album page of pictures of mixed shapes with captions, a desktop
 window with a title bar, a side list and a comment box, a photo padded onto a
-smoothed copy of itself). Applied to the
+smoothed copy of itself, a mosaic of pictures butted together without gaps). Applied to the
 calibration originals only; their other pictures are ordinary training photos
 that are in neither split (splitbench.album_fillers).
 """
@@ -14,7 +14,7 @@ from __future__ import annotations
 import random
 from typing import Callable, Sequence
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 FramedEdit = Callable[[Image.Image, random.Random, Sequence[Image.Image]], Image.Image]
 
@@ -112,6 +112,39 @@ def soft_backdrop(img, rng, others):
     return back
 
 
+def butted_mosaic(img, rng, others):
+    """A phone-app mosaic without gaps: the photo and 1-2 other pictures
+    butted edge to edge, in a row (one height), a column (one width), or the
+    photo large beside two others stacked and cropped to fill their cells."""
+    layout = rng.choice(["row", "column", "big"])
+    pics = [img] + list(others)[:rng.randint(1, 2) if layout != "big" else 2]
+    if layout == "big":
+        h = rng.randint(360, 520)
+        main = img.resize((max(1, round(img.width * h / img.height)), h), Image.BICUBIC)
+        side = rng.randint(h // 2, h)
+        out = Image.new("RGB", (main.width + side, h))
+        pos = [(0, 0), (main.width, 0)] if rng.random() < 0.5 else [(side, 0), (0, 0)]
+        out.paste(main, pos[0])
+        for k, other in enumerate(pics[1:]):
+            top = k * (h // 2)
+            cell = ImageOps.fit(other, (side, h // 2 if k == 0 else h - h // 2))
+            out.paste(cell, (pos[1][0], top))
+        return out
+    rng.shuffle(pics)
+    along = rng.randint(300, 480)
+    if layout == "row":
+        cells = [p.resize((max(1, round(p.width * along / p.height)), along), Image.BICUBIC) for p in pics]
+        out = Image.new("RGB", (sum(c.width for c in cells), along))
+        offsets = [(sum(c.width for c in cells[:k]), 0) for k in range(len(cells))]
+    else:
+        cells = [p.resize((along, max(1, round(p.height * along / p.width))), Image.BICUBIC) for p in pics]
+        out = Image.new("RGB", (along, sum(c.height for c in cells)))
+        offsets = [(0, sum(c.height for c in cells[:k])) for k in range(len(cells))]
+    for cell, at in zip(cells, offsets):
+        out.paste(cell, at)
+    return out
+
+
 FRAMED: dict[str, FramedEdit] = {"cal_album_page": album_page, "cal_desktop_window": desktop_window,
-                                 "cal_soft_backdrop": soft_backdrop}
-WITH_OTHERS = ("cal_album_page", "cal_desktop_window")  # the families that take other pictures
+                                 "cal_soft_backdrop": soft_backdrop, "cal_mosaic": butted_mosaic}
+WITH_OTHERS = ("cal_album_page", "cal_desktop_window", "cal_mosaic")  # families taking others

@@ -1,9 +1,9 @@
 """One benchmark folder per split: originals, their edited copies, distractors.
 
 * calibration: the calibration originals, the 21 everyday families (edits.py)
-  and 3 calibration-only framed families (framed.py: the photo on an album page,
-  in a desktop window, padded onto a smoothed copy of itself), the calibration
-  distractors; thresholds and levers are
+  and 4 calibration-only framed families (framed.py: the photo on an album page,
+  in a desktop window, padded onto a smoothed copy of itself, in a mosaic
+  without gaps), the calibration distractors; thresholds and levers are
   chosen here;
 * test: the test originals, the same 21 families plus the 10 test-only families
   (heldout.py), the 5,000 test distractors; this is what the tables report.

@@ -9,6 +9,10 @@ embedded like a photo of its own (embed.BatchEmbedder) so a copy framed by
 something else meets its original. An ordinary photo has no internal plain
 line and so no region: it costs one cheap look at a small copy.
 
+Pictures butted together without a gap (a phone-app mosaic) are cut where
+the picture jumps along a straight line through most of it (_seams); a leaf
+with almost no fine detail (a smooth strip, a sky) is no region.
+
 A photo padded onto a blurred copy of itself (the story or messenger export)
 has no plain line either: there the region is the sharp picture between two
 smooth bands of equal width whose ends step up in detail along the whole
@@ -22,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-VERSION = 3  # in the model id: region vectors of another version are embedded again
+VERSION = 4  # in the model id: region vectors of another version are embedded again
 ANALYSIS = 256  # long side of the copy the cuts are looked for in
 TOLERANCE = 20  # max channel difference from the line's median colour
 SHARE = 0.98  # share of a line's pixels within the tolerance for it to be plain
@@ -38,6 +42,9 @@ SOFT = 0.45  # a backdrop line's detail (smoothed), at most this share of the mi
 SOFT_MEAN = 0.3  # and the band's mean detail at most this share
 SHARP_AFTER = 0.5  # the STEP lines after the band at least this share on average
 STEP = 4
+SEAM_STEP = 64  # a seam's jump in grey (R + 2G + B) plus chroma (R - B), at least
+SEAM_SHARE = 0.5  # along this share of the line
+SMOOTH_LEAF = 0.25  # a region's mean detail, at least this share of the whole picture's
 EDGE_SHARE = 0.5  # share of the picture's lines that must step up in detail at a band's end
 MIN_BAND = 0.04  # a backdrop band covers at least this share of its side
 BAND_AGREE = 0.35  # the two bands of one axis differ by at most this share of the wider
@@ -85,21 +92,58 @@ def _bands(plain: np.ndarray) -> list[tuple[int, int]]:
             if bounds[k + 1] > bounds[k]]
 
 
-def _cut(a: np.ndarray, box, depth: int, out: list, shrunk: bool = False) -> None:
+def _seams(planes: np.ndarray) -> list[int]:
+    """Rows y of a picture, given as (2, h, w) int16 planes (grey R + 2G + B
+    and chroma R - B), where two pictures butted together meet (a mosaic
+    without gaps): across the line the picture jumps (rows y-2 and y+1 differ,
+    summed over the planes, by more than SEAM_STEP and by twice the change
+    within three rows on either side) along SEAM_SHARE of its length; local
+    maxima only, at least MIN_SIDE from the edges. A photo's own edges rarely
+    run straight through the whole picture."""
+    h = planes.shape[1]
+    if h < 2 * MIN_SIDE:
+        return []
+    lo, hi = MIN_SIDE, h - MIN_SIDE + 1
+    above, below = planes[:, lo - 2:hi - 2], planes[:, lo + 1:hi + 1]
+    cross = np.abs(below - above).sum(axis=0)
+    within = np.maximum(np.abs(above - planes[:, lo - 5:hi - 5]).sum(axis=0),
+                        np.abs(planes[:, lo + 4:hi + 4] - below).sum(axis=0))
+    share = np.count_nonzero((cross > SEAM_STEP) & (cross > 2 * within), axis=1) / planes.shape[2]
+    peak = share >= SEAM_SHARE
+    peak[1:] &= share[1:] >= share[:-1]
+    peak[:-1] &= share[:-1] > share[1:]
+    return (np.flatnonzero(peak) + lo).tolist()
+
+
+def _split(seams: list[int], n: int) -> list[tuple[int, int]]:
+    bounds = [0] + seams + [n]
+    return [(bounds[k], bounds[k + 1]) for k in range(len(bounds) - 1)]
+
+
+def _cut(a: np.ndarray, g: np.ndarray, box, depth: int, out: list, shrunk: bool = False,
+         lines=None) -> None:
+    """Cut ``box`` along its plain lines, else along its seams, recursively;
+    the leaves go to ``out``. ``g``: the grey and chroma planes of ``a``
+    (_seams); ``lines``: the box's plain rows and columns when known."""
     box = box if shrunk else _shrink(a, box)
     if box is None:
         return
     l, t, r, b = box
     sub = a[t:b, l:r]
-    rows = _bands(_plain(sub))
+    plain_rows, plain_cols = lines if lines is not None else (_plain(sub), None)
+    rows = _bands(plain_rows)
+    cols = [] if len(rows) > 1 else _bands(plain_cols if plain_cols is not None
+                                           else _plain(sub.transpose(1, 0, 2)))
+    if depth < MAX_DEPTH and len(rows) < 2 and len(cols) < 2:
+        rows = _split(_seams(g[:, t:b, l:r]), b - t)
+        cols = _split(_seams(g[:, t:b, l:r].transpose(0, 2, 1)), r - l) if len(rows) < 2 else []
     if len(rows) > 1 and depth < MAX_DEPTH:
         for s, e in rows:
-            _cut(a, (l, t + s, r, t + e), depth + 1, out)
+            _cut(a, g, (l, t + s, r, t + e), depth + 1, out)
         return
-    cols = _bands(_plain(sub.transpose(1, 0, 2)))
     if len(cols) > 1 and depth < MAX_DEPTH:
         for s, e in cols:
-            _cut(a, (l + s, t, l + e, b), depth + 1, out)
+            _cut(a, g, (l + s, t, l + e, b), depth + 1, out)
         return
     out.append(box)
 
@@ -134,11 +178,10 @@ def _soft_band(detail: np.ndarray) -> tuple[int, int] | None:
     return lead, trail
 
 
-def _pixel_detail(a: np.ndarray) -> np.ndarray:
-    """Fine detail at each pixel of an (h, w, 3) int16 array: |second
-    differences| of its grey (R + 2G + B) along both axes, 0 at the rim. A
-    smoothed backdrop has almost none; a photo's own soft parts keep some."""
-    g = a[..., 0] + 2 * a[..., 1] + a[..., 2]
+def _pixel_detail(g: np.ndarray) -> np.ndarray:
+    """Fine detail at each pixel of a grey (h, w) int16 picture (R + 2G + B):
+    |second differences| along both axes, 0 at the rim. A smoothed backdrop
+    has almost none; a photo's own soft parts keep some."""
     out = np.zeros(g.shape, np.int16)
     out[1:-1] += np.abs(g[2:] + g[:-2] - 2 * g[1:-1])
     out[:, 1:-1] += np.abs(g[:, 2:] + g[:, :-2] - 2 * g[:, 1:-1])
@@ -160,12 +203,15 @@ def _pasted_edge(detail: np.ndarray, lead: int, trail: int) -> bool:
     return True
 
 
-def backdrop_box(a: np.ndarray) -> tuple[int, int, int, int] | None:
+def backdrop_box(a: np.ndarray, detail: np.ndarray | None = None
+                 ) -> tuple[int, int, int, int] | None:
     """(left, top, right, bottom) of a photo pasted in the middle of a smoothed
     backdrop (a story or messenger export padded with a blurred copy of
-    itself), on an (h, w, 3) int16 analysis array; None for anything else. A
-    uniform border is no backdrop here: trimming cuts it already."""
-    detail = _pixel_detail(a)
+    itself), on an (h, w, 3) int16 analysis array (``detail``: its
+    _pixel_detail, when known); None for anything else. A uniform border is no
+    backdrop here: trimming cuts it already."""
+    if detail is None:
+        detail = _pixel_detail(a[..., 0] + 2 * a[..., 1] + a[..., 2])
     h, w = detail.shape
     cols, rows = _soft_band(detail.mean(axis=0)), _soft_band(detail.mean(axis=1))
     if cols is None and rows is None:
@@ -198,21 +244,28 @@ def region_boxes(img: Image.Image, max_regions: int = MAX_REGIONS
                              Image.BILINEAR, reducing_gap=2.0)
     a = np.asarray(small, dtype=np.int16)
     fx, fy = img.width / a.shape[1], img.height / a.shape[0]
-    inner = backdrop_box(a)
+    g = a[..., 0] + 2 * a[..., 1] + a[..., 2]
+    detail = _pixel_detail(g)
+    inner = backdrop_box(a, detail)
     if inner is not None:
         l, t, r, b = inner
         return [(int(l * fx), int(t * fy), min(img.width, round(r * fx)), min(img.height, round(b * fy)))]
     box = (0, 0, a.shape[1], a.shape[0])
     lines = _lines(a, box)
-    if not lines[0].any() and not lines[1].any():
-        return []  # no plain line at all (most photos): nothing to shrink or cut
-    whole = _shrink(a, box, lines)
-    if whole is None:
-        return []
+    g = np.stack([g, a[..., 0] - a[..., 2]])
     leaves: list = []
-    _cut(a, whole, 0, leaves, shrunk=True)
+    if not lines[0].any() and not lines[1].any():  # most photos: nothing to shrink, look for seams
+        whole = box
+        _cut(a, g, whole, 0, leaves, shrunk=True, lines=lines)
+    else:
+        whole = _shrink(a, box, lines)
+        if whole is None:
+            return []
+        _cut(a, g, whole, 0, leaves, shrunk=True)
     area = (whole[2] - whole[0]) * (whole[3] - whole[1])
-    kept = sorted((bx for bx in leaves if _photo_like(bx, area)),
+    sharp = SMOOTH_LEAF * float(detail.mean())
+    kept = sorted((bx for bx in leaves if _photo_like(bx, area)
+                   and detail[bx[1]:bx[3], bx[0]:bx[2]].mean() >= sharp),
                   key=lambda bx: -(bx[2] - bx[0]) * (bx[3] - bx[1]))[:max_regions]
     return [(int(l * fx), int(t * fy), min(img.width, round(r * fx)), min(img.height, round(b * fy)))
             for l, t, r, b in kept]
