@@ -104,11 +104,17 @@ def _seams(planes: np.ndarray) -> list[int]:
     if h < 2 * MIN_SIDE:
         return []
     lo, hi = MIN_SIDE, h - MIN_SIDE + 1
-    above, below = planes[:, lo - 2:hi - 2], planes[:, lo + 1:hi + 1]
-    cross = np.abs(below - above).sum(axis=0)
-    within = np.maximum(np.abs(above - planes[:, lo - 5:hi - 5]).sum(axis=0),
-                        np.abs(planes[:, lo + 4:hi + 4] - below).sum(axis=0))
-    share = np.count_nonzero((cross > SEAM_STEP) & (cross > 2 * within), axis=1) / planes.shape[2]
+    cross = np.abs(planes[:, lo + 1:hi + 1] - planes[:, lo - 2:hi - 2]).sum(axis=0)
+    big = cross > SEAM_STEP
+    share = np.count_nonzero(big, axis=1) / planes.shape[2]
+    rows = np.flatnonzero(share >= SEAM_SHARE)  # most lines stop here (cheap to rule out)
+    if not len(rows):
+        return []
+    y = rows + lo
+    within = np.maximum(np.abs(planes[:, y - 2] - planes[:, y - 5]).sum(axis=0),
+                        np.abs(planes[:, y + 4] - planes[:, y + 1]).sum(axis=0))
+    share[:] = 0
+    share[rows] = np.count_nonzero(big[rows] & (cross[rows] > 2 * within), axis=1) / planes.shape[2]
     peak = share >= SEAM_SHARE
     peak[1:] &= share[1:] >= share[:-1]
     peak[:-1] &= share[:-1] > share[1:]
@@ -159,11 +165,17 @@ def _soft_band(detail: np.ndarray) -> tuple[int, int] | None:
     profile, when both exist, agree in width (a centred paste) and the picture
     beside them is sharp (a step, not a photo's own gradual blur); else None."""
     n = len(detail)
+    if n < 32:
+        return None
     middle = float(np.median(detail[n // 3: n - n // 3]))
-    if n < 32 or middle <= 0:
+    if middle <= 0:
         return None
     d = detail / middle
-    padded = np.r_[d[:1], d[:1], d, d[-1:], d[-1:]]
+    padded = np.pad(d, 2, mode="edge")
+    m = int(np.ceil(MIN_BAND * n))  # both bands reach at least line m - 1: most photos stop here
+    if np.count_nonzero(padded[m - 1:m + 4] <= SOFT) < 3 or \
+            np.count_nonzero(padded[n - m:n - m + 5] <= SOFT) < 3:
+        return None
     smooth = np.median(np.lib.stride_tricks.sliding_window_view(padded, 5), axis=1)
     soft = smooth <= SOFT
     if soft.all():
