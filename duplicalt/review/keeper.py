@@ -86,7 +86,8 @@ FRAMES = {"border": "the other photo has an added border or frame",
 def _shown_inside(a: KeeperFacts, b: KeeperFacts) -> str | None:
     """b shows a inside a larger picture (an album page, a screenshot, a collage)."""
     if b.shows_another and not a.shows_another:
-        return "the other file shows this photo inside a larger picture (a page, a screenshot, a collage, a padded export)"
+        return ("the other file shows this photo inside a larger picture (a page, a screenshot, "
+                "a collage, a padded export)")
     return None
 
 
