@@ -126,10 +126,10 @@ def _split(seams: list[int], n: int) -> list[tuple[int, int]]:
     return [(bounds[k], bounds[k + 1]) for k in range(len(bounds) - 1)]
 
 
-def _cut(a: np.ndarray, g: np.ndarray, box, depth: int, out: list, shrunk: bool = False,
+def _cut(a: np.ndarray, planes: np.ndarray, box, depth: int, out: list, shrunk: bool = False,
          lines=None) -> None:
     """Cut ``box`` along its plain lines, else along its seams, recursively;
-    the leaves go to ``out``. ``g``: the grey and chroma planes of ``a``
+    the leaves go to ``out``. ``planes``: the grey and chroma planes of ``a``
     (_seams); ``lines``: the box's plain rows and columns when known."""
     box = box if shrunk else _shrink(a, box)
     if box is None:
@@ -141,15 +141,15 @@ def _cut(a: np.ndarray, g: np.ndarray, box, depth: int, out: list, shrunk: bool 
     cols = [] if len(rows) > 1 else _bands(plain_cols if plain_cols is not None
                                            else _plain(sub.transpose(1, 0, 2)))
     if depth < MAX_DEPTH and len(rows) < 2 and len(cols) < 2:
-        rows = _split(_seams(g[:, t:b, l:r]), b - t)
-        cols = _split(_seams(g[:, t:b, l:r].transpose(0, 2, 1)), r - l) if len(rows) < 2 else []
+        rows = _split(_seams(planes[:, t:b, l:r]), b - t)
+        cols = _split(_seams(planes[:, t:b, l:r].transpose(0, 2, 1)), r - l) if len(rows) < 2 else []
     if len(rows) > 1 and depth < MAX_DEPTH:
         for s, e in rows:
-            _cut(a, g, (l, t + s, r, t + e), depth + 1, out)
+            _cut(a, planes, (l, t + s, r, t + e), depth + 1, out)
         return
     if len(cols) > 1 and depth < MAX_DEPTH:
         for s, e in cols:
-            _cut(a, g, (l + s, t, l + e, b), depth + 1, out)
+            _cut(a, planes, (l + s, t, l + e, b), depth + 1, out)
         return
     out.append(box)
 
@@ -190,6 +190,11 @@ def _soft_band(detail: np.ndarray) -> tuple[int, int] | None:
     return lead, trail
 
 
+def _grey(a: np.ndarray) -> np.ndarray:
+    """R + 2G + B of an (h, w, 3) int16 array (the grey the detail and seams use)."""
+    return a[..., 0] + 2 * a[..., 1] + a[..., 2]
+
+
 def _pixel_detail(g: np.ndarray) -> np.ndarray:
     """Fine detail at each pixel of a grey (h, w) int16 picture (R + 2G + B):
     |second differences| along both axes, 0 at the rim. A smoothed backdrop
@@ -223,7 +228,7 @@ def backdrop_box(a: np.ndarray, detail: np.ndarray | None = None
     _pixel_detail, when known); None for anything else. A uniform border is no
     backdrop here: trimming cuts it already."""
     if detail is None:
-        detail = _pixel_detail(a[..., 0] + 2 * a[..., 1] + a[..., 2])
+        detail = _pixel_detail(_grey(a))
     h, w = detail.shape
     cols, rows = _soft_band(detail.mean(axis=0)), _soft_band(detail.mean(axis=1))
     if cols is None and rows is None:
@@ -256,28 +261,30 @@ def region_boxes(img: Image.Image, max_regions: int = MAX_REGIONS
                              Image.BILINEAR, reducing_gap=2.0)
     a = np.asarray(small, dtype=np.int16)
     fx, fy = img.width / a.shape[1], img.height / a.shape[0]
-    g = a[..., 0] + 2 * a[..., 1] + a[..., 2]
-    detail = _pixel_detail(g)
+
+    def in_image(l, t, r, b):
+        return int(l * fx), int(t * fy), min(img.width, round(r * fx)), min(img.height, round(b * fy))
+
+    grey = _grey(a)
+    detail = _pixel_detail(grey)
     inner = backdrop_box(a, detail)
     if inner is not None:
-        l, t, r, b = inner
-        return [(int(l * fx), int(t * fy), min(img.width, round(r * fx)), min(img.height, round(b * fy)))]
+        return [in_image(*inner)]
     box = (0, 0, a.shape[1], a.shape[0])
     lines = _lines(a, box)
-    g = np.stack([g, a[..., 0] - a[..., 2]])
+    planes = np.stack([grey, a[..., 0] - a[..., 2]])
     leaves: list = []
     if not lines[0].any() and not lines[1].any():  # most photos: nothing to shrink, look for seams
         whole = box
-        _cut(a, g, whole, 0, leaves, shrunk=True, lines=lines)
+        _cut(a, planes, whole, 0, leaves, shrunk=True, lines=lines)
     else:
         whole = _shrink(a, box, lines)
         if whole is None:
             return []
-        _cut(a, g, whole, 0, leaves, shrunk=True)
+        _cut(a, planes, whole, 0, leaves, shrunk=True)
     area = (whole[2] - whole[0]) * (whole[3] - whole[1])
     sharp = SMOOTH_LEAF * float(detail.mean())
     kept = sorted((bx for bx in leaves if _photo_like(bx, area)
                    and detail[bx[1]:bx[3], bx[0]:bx[2]].mean() >= sharp),
                   key=lambda bx: -(bx[2] - bx[0]) * (bx[3] - bx[1]))[:max_regions]
-    return [(int(l * fx), int(t * fy), min(img.width, round(r * fx)), min(img.height, round(b * fy)))
-            for l, t, r, b in kept]
+    return [in_image(*bx) for bx in kept]
